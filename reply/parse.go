@@ -1,0 +1,104 @@
+package reply
+
+import (
+	"bytes"
+	"io"
+)
+
+// Parse parses b as exactly one reply, such as "250-first\r\n250 last\r\n",
+// and returns a Reply that owns its storage. It follows the same rules and
+// limits as [Reader.ReadReply] (a nil limits means the defaults); bytes
+// after the reply's last line ending are a [*ProtocolError] of kind
+// [ViolationTrailingData], and an empty b or a last line without a line
+// ending is one of kind [ViolationUnexpectedEOF].
+func Parse(b []byte, limits *Limits) (Reply, error) {
+	l := limits.withDefaults()
+	r := Reply{text: make([]byte, 0, min(len(b), l.MaxReplySize))}
+	size := 0
+	for n := 1; ; n++ {
+		end := bytes.IndexByte(b, '\n') + 1
+		switch {
+		case end == 0 && len(b) > l.MaxLineLength, end > l.MaxLineLength:
+			return Reply{}, &ProtocolError{Kind: ViolationLineTooLong, Line: n}
+		case end == 0:
+			return Reply{}, unexpectedEOF(n)
+		}
+		if size += end; size > l.MaxReplySize {
+			return Reply{}, &ProtocolError{Kind: ViolationReplyTooLarge, Line: n}
+		}
+		more, err := addLine(&r, b[:end], n)
+		if err != nil {
+			return Reply{}, err
+		}
+		b = b[end:]
+		if !more {
+			if len(b) > 0 {
+				return Reply{}, &ProtocolError{Kind: ViolationTrailingData, Line: n + 1}
+			}
+			return r, nil
+		}
+		if n >= l.MaxLines {
+			return Reply{}, &ProtocolError{Kind: ViolationTooManyLines, Line: n + 1}
+		}
+	}
+}
+
+// unexpectedEOF returns the error for a stream that ends inside line n.
+func unexpectedEOF(n int) error {
+	return &ProtocolError{Kind: ViolationUnexpectedEOF, Line: n, Err: io.ErrUnexpectedEOF}
+}
+
+// addLine parses line, the n-th line of a reply including its line ending,
+// into dst, and reports whether more lines follow (the code is followed by
+// '-'). The line ending is "\n" or "\r\n"; any other CR is text.
+//
+// The first line sets dst.Code and, when its text starts with an enhanced
+// status code of the same class followed by a space or the end of the
+// line, dst.Enhanced. Later lines must have the same code, and lose the
+// same enhanced code when they repeat it.
+func addLine(dst *Reply, line []byte, n int) (more bool, err error) {
+	line = line[:len(line)-1] // '\n'
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	if len(line) < 3 || !isDigit(line[0]) || !isDigit(line[1]) || !isDigit(line[2]) {
+		return false, &ProtocolError{Kind: ViolationBadCode, Line: n}
+	}
+	code := Code(line[0]-'0')*100 + Code(line[1]-'0')*10 + Code(line[2]-'0')
+	if !code.Valid() {
+		return false, &ProtocolError{Kind: ViolationBadCode, Line: n}
+	}
+	text := line[3:]
+	if len(text) > 0 {
+		switch text[0] {
+		case ' ':
+		case '-':
+			more = true
+		default:
+			return false, &ProtocolError{Kind: ViolationBadSeparator, Line: n}
+		}
+		text = text[1:]
+	}
+	if n == 1 {
+		dst.Code = code
+		if e, k := parseEnhanced(text); k > 0 && e.Class == code.Class() && (k == len(text) || text[k] == ' ') {
+			dst.Enhanced = e
+			text = text[min(k+1, len(text)):]
+		}
+	} else {
+		if code != dst.Code {
+			return false, &ProtocolError{Kind: ViolationCodeMismatch, Line: n}
+		}
+		if !dst.Enhanced.IsZero() {
+			if e, k := parseEnhanced(text); k > 0 && e == dst.Enhanced && (k == len(text) || text[k] == ' ') {
+				text = text[min(k+1, len(text)):]
+			}
+		}
+		dst.text = append(dst.text, '\n')
+	}
+	dst.text = append(dst.text, text...)
+	dst.lines = n
+	return more, nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
