@@ -1,0 +1,539 @@
+// Package client is an SMTP client session: greeting, EHLO, STARTTLS or
+// implicit TLS, the mail transaction and QUIT, with every server answer
+// returned as a typed [reply.Reply] and every failure as a typed error.
+//
+// A [Client] is not safe for concurrent use by several goroutines; to abort
+// a call in progress, cancel its context.
+package client
+
+// Internal command layer (for auth.go, send.go and future BDAT code).
+//
+// Every public method follows the same shape:
+//
+//	stop, err := c.enter(ctx)  // fails at once if broken/closed/ctx done;
+//	if err != nil {            // arms context.AfterFunc(ctx, close conn)
+//		return reply.Reply{}, err
+//	}
+//	r, err := c.roundTrip(ctx, expect{verb: "NOOP", stage: stageCommand}, line)
+//	err = c.leave(ctx, stop, "NOOP", err) // turns a cancelled ctx into ctx.Err()
+//
+// Issuing commands:
+//   - c.line is a scratch buffer: c.line = append(c.line[:0], "MAIL FROM:<"...)
+//     build the line without CRLF, then pass it on. Callers must have
+//     validated every piece of caller input (see address.go); queue refuses a
+//     line containing CR, LF or NUL as a last line of defence.
+//   - c.queue(ctx, exp, line) appends line+CRLF to the write buffer, logs it
+//     and records exp (verb, timeout stage, acceptable reply) in the FIFO of
+//     pending replies. Nothing reaches the wire yet.
+//   - c.flush(ctx) writes everything queued in one write. When no reply is
+//     outstanding it first checks that the server has not sent unsolicited
+//     bytes (a *reply.ProtocolError ViolationUnsolicited, client broken).
+//   - c.next(ctx) reads the reply for the oldest pending command into the
+//     shared buffer c.buf and returns a pointer to it (valid only until the
+//     next read: Clone it before returning it to a caller). A 4xx/5xx reply
+//     is returned together with a *reply.Error (with its own clone); a 421,
+//     an I/O error, a timeout or a protocol error also breaks the client.
+//   - c.roundTrip(ctx, exp, line) = queue + flush + next.
+//
+// Pipelining (RFC 2920): queue several commands, flush once, then call next
+// once per queued command, in order. Keep reading even after an error reply
+// so that the FIFO stays matched (c.drain reads and discards the rest after a
+// fatal error is impossible: a broken client is closed anyway). Only when
+// c.ext.Pipelining() is true; DATA (or BDAT) must be the last command of a
+// batch, and c.dataStart does the 354 bookkeeping.
+//
+// AUTH (RFC 4954), for auth.go:
+//   - expect{verb: "AUTH", stage: stageCommand, want: wantAuth} accepts both
+//     2xx and 334. After a 334, c.await334 is true, and the next line queued
+//     is logged as "<redacted>" whatever it is; queue clears it.
+//   - A line whose verb is "AUTH" is logged as "AUTH <MECH> <redacted>";
+//     set expect.sensitive to redact a line entirely in other cases.
+//   - c.secure reports TLS with a verified certificate; c.opts.TLS is the
+//     policy (TLSOpportunistic/TLSNone sessions that are not secure must not
+//     send credentials). After a successful AUTH call c.hello is not needed.
+//
+// Transaction state: c.tx holds what MAIL declared (SMTPUTF8, BODY, SIZE) so
+// that RCPT and DATA can check it; Reset and a completed DATA clear it.
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/seed-e4e66a4f/smtp/internal/wire"
+	"github.com/seed-e4e66a4f/smtp/reply"
+)
+
+// Client is an SMTP session with one server. Create it with [Dial] or [New];
+// both return a Client that has been greeted, has said EHLO and has applied
+// the TLS policy. End it with [Client.Quit] (or [Client.Close] to drop the
+// connection without QUIT).
+//
+// After a 421 reply, a timeout, a protocol error, a lost connection or a
+// cancelled context the connection is closed and every later call returns
+// at once an error matching both [ErrBroken] and the original error.
+//
+// A Client is not safe for concurrent use.
+type Client struct {
+	raw  net.Conn // the network connection; closing it aborts any call
+	conn net.Conn // raw, or the *tls.Conn over it
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	rr   *reply.Reader
+	buf  reply.Reply // every reply is read into this one
+
+	opts       Options
+	mode       TLSMode // resolved: never TLSDefault
+	serverName string  // for TLS verification
+	localName  string  // EHLO/HELO argument
+	log        *slog.Logger
+	abortFn    func()
+
+	greeting reply.Reply
+	ext      Extensions
+	esmtp    bool // EHLO succeeded (false after a HELO fallback)
+	tlsState *tls.ConnectionState
+	secure   bool // TLS with a verified certificate
+
+	pending  []expect // commands whose replies are not read yet, oldest first
+	inflight int      // how many of pending have been flushed
+	line     []byte   // scratch buffer for building command lines
+	await334 bool     // the last reply was 334: the next client line is secret
+
+	tx      txState
+	dw      *DataWriter      // open DataWriter, if any
+	wire    *wire.DataWriter // reused for every message
+	copyBuf []byte           // for DataWriter.ReadFrom
+
+	err    error // first fatal error; non-nil means broken
+	errOut error // what calls return once broken
+	closed bool
+}
+
+// txState is what the current mail transaction declared at MAIL.
+type txState struct {
+	active bool
+	utf8   bool // SMTPUTF8 requested
+	body   Body
+	size   int64
+}
+
+// want says which replies complete a command successfully.
+type want uint8
+
+const (
+	wantOK   want = iota // any 2xx; 3xx is a protocol error
+	wantData             // 354 only; 2xx is a protocol error (DATA)
+	wantAuth             // 2xx or 334 (AUTH and its continuation lines)
+	want220              // exactly 220 (STARTTLS)
+)
+
+// expect records a command whose reply is still to be read.
+type expect struct {
+	verb      string // "MAIL FROM": for errors and the transcript
+	stage     stage  // which timeout applies
+	want      want
+	sensitive bool // log the line as "<redacted>"
+}
+
+// Dial connects to the SMTP server at addr ("host:port"), reads its
+// greeting, says EHLO (or HELO when EHLO is answered 500 or 502), applies
+// the TLS policy of opts (saying EHLO again after STARTTLS) and returns the
+// ready Client. A nil opts is equivalent to a zero Options.
+//
+// ctx bounds the whole of Dial; cancelling it closes the connection and Dial
+// returns the context's error. Each stage is also bounded by
+// opts.Timeouts.
+//
+// Errors: an [*InputError] for a bad addr or Options.LocalName (nothing is
+// dialled); the dialer's error; a [*reply.Error] for a greeting or EHLO
+// reply of class 4 or 5 (Command "greeting", "EHLO" or "HELO"); a
+// [*TLSError] when the TLS policy cannot be met; a [*reply.ProtocolError]
+// for a malformed or unexpected reply or unsolicited data; an I/O error
+// (errors.Is(err, os.ErrDeadlineExceeded) for a timeout). On error the
+// connection is closed.
+func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, &InputError{Field: "address", Value: addr, Reason: err.Error()}
+	}
+	if host == "" || port == "" {
+		return nil, &InputError{Field: "address", Value: addr, Reason: "want host:port"}
+	}
+	if o.TLS == TLSDefault {
+		o.TLS = TLSStartTLS
+		if port == "465" || port == "smtps" || port == "submissions" {
+			o.TLS = TLSImplicit
+		}
+	}
+	if err := checkLocalName(&o); err != nil {
+		return nil, err
+	}
+	dctx := ctx
+	if d := o.Timeouts.dial(); d > 0 {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	var conn net.Conn
+	if o.Dialer != nil {
+		conn, err = o.Dialer.DialContext(dctx, "tcp", addr)
+	} else {
+		var d net.Dialer
+		conn, err = d.DialContext(dctx, "tcp", addr)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("smtp: dial %s: %w", addr, ctx.Err())
+		}
+		return nil, fmt.Errorf("smtp: dial %s: %w", addr, err)
+	}
+	return newClient(ctx, conn, o, host)
+}
+
+// New starts an SMTP session on conn, an open connection to a server, as
+// [Dial] does after dialling: greeting, EHLO, TLS policy. A nil opts is
+// equivalent to a zero Options.
+//
+// With the default TLS mode, New uses implicit TLS when conn is already a
+// *tls.Conn or its remote port is 465, and requires STARTTLS otherwise.
+// Without Options.TLSConfig.ServerName, the certificate is verified against
+// the IP address of conn's remote end: set ServerName when conn goes
+// through a proxy or when the certificate names a host.
+//
+// New returns the errors Dial does. On error it closes conn.
+func New(ctx context.Context, conn net.Conn, opts *Options) (*Client, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	var host string
+	if a, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
+		host = a.IP.String()
+		if o.TLS == TLSDefault && a.Port == 465 {
+			o.TLS = TLSImplicit
+		}
+	}
+	if _, ok := conn.(*tls.Conn); ok && o.TLS == TLSDefault {
+		o.TLS = TLSImplicit
+	}
+	if o.TLS == TLSDefault {
+		o.TLS = TLSStartTLS
+	}
+	if err := checkLocalName(&o); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return newClient(ctx, conn, o, host)
+}
+
+// newClient runs the opening of the session on conn. o.TLS is resolved and
+// o.LocalName validated (possibly empty).
+func newClient(ctx context.Context, conn net.Conn, o Options, host string) (*Client, error) {
+	c := &Client{
+		raw:        conn,
+		conn:       conn,
+		opts:       o,
+		mode:       o.TLS,
+		serverName: host,
+		localName:  o.LocalName,
+		log:        o.Logger,
+		line:       make([]byte, 0, 256),
+		pending:    make([]expect, 0, 8),
+	}
+	c.abortFn = c.abort
+	if c.localName == "" {
+		c.localName = defaultLocalName(conn.LocalAddr())
+	}
+	c.br = bufio.NewReaderSize(conn, 4096)
+	c.bw = bufio.NewWriterSize(conn, 4096)
+	c.rr = reply.NewReader(c.br, o.ReplyLimits)
+
+	stop, err := c.enter(ctx)
+	if err == nil {
+		err = c.open(ctx)
+		err = c.leave(ctx, stop, "connect", err)
+	}
+	if err != nil {
+		c.closed = true
+		c.raw.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// abort closes the network connection; context.AfterFunc calls it.
+func (c *Client) abort() { c.raw.Close() }
+
+// enter starts a call: it fails at once when the client is broken or closed,
+// a DataWriter is open or ctx is done, and otherwise arms ctx to close the
+// connection. The returned stop function (nil when ctx can never be done)
+// goes to leave.
+func (c *Client) enter(ctx context.Context) (func() bool, error) {
+	switch {
+	case c.err != nil:
+		return nil, c.errOut
+	case c.closed:
+		return nil, ErrClosed
+	case c.dw != nil:
+		return nil, &InputError{Field: "call", Reason: "the DataWriter from Data must be closed first"}
+	}
+	if ctx.Done() == nil {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.AfterFunc(ctx, c.abortFn), nil
+}
+
+// leave ends a call started by enter. When ctx fired during the call (so
+// the connection was closed), the client is broken with the context's error,
+// which is returned in place of err when the call failed.
+func (c *Client) leave(ctx context.Context, stop func() bool, verb string, err error) error {
+	if stop == nil || stop() {
+		return err
+	}
+	cerr := fmt.Errorf("smtp: %s: %w", verb, ctx.Err())
+	c.setBroken(cerr)
+	if err == nil {
+		return nil
+	}
+	return cerr
+}
+
+// fail makes the client broken with err (unless it already is), closes the
+// connection and returns err.
+func (c *Client) fail(err error) error {
+	if c.err == nil {
+		c.setBroken(err)
+	}
+	return err
+}
+
+func (c *Client) setBroken(err error) {
+	c.err = err
+	c.errOut = &brokenError{err}
+	c.raw.Close()
+}
+
+// deadline returns the deadline for stage s starting now (zero: none).
+func (c *Client) deadline(s stage) time.Time {
+	if d := c.opts.Timeouts.timeout(s); d > 0 {
+		return time.Now().Add(d)
+	}
+	return time.Time{}
+}
+
+// queue appends line and CRLF to the write buffer and records exp. See the
+// comment at the top of this file.
+func (c *Client) queue(ctx context.Context, exp expect, line []byte) error {
+	for _, b := range line {
+		if b == '\r' || b == '\n' || b == 0 {
+			// Unreachable when callers validate their input; refuse anyway
+			// rather than let a line turn into two commands.
+			return &InputError{Field: "command", Value: string(line), Reason: "contains CR, LF or NUL"}
+		}
+	}
+	secret := exp.sensitive || c.await334
+	c.await334 = false
+	if c.logging(ctx) {
+		c.logSend(ctx, line, secret)
+	}
+	c.bw.Write(line)
+	c.bw.WriteString("\r\n")
+	c.pending = append(c.pending, exp)
+	return nil
+}
+
+// flush writes the queued commands. With nothing in flight, bytes already
+// received from the server are unsolicited: a protocol error.
+func (c *Client) flush(ctx context.Context) error {
+	if c.inflight == 0 && c.br.Buffered() > 0 {
+		return c.unsolicited(ctx)
+	}
+	verb := "command"
+	st := stageCommand
+	if n := len(c.pending); n > 0 {
+		verb, st = c.pending[n-1].verb, c.pending[n-1].stage
+	}
+	c.raw.SetWriteDeadline(c.deadline(st))
+	if err := c.bw.Flush(); err != nil {
+		return c.fail(fmt.Errorf("smtp: %s: %w", verb, err))
+	}
+	c.inflight = len(c.pending)
+	return nil
+}
+
+// unsolicited reports bytes from the server that no command asked for.
+func (c *Client) unsolicited(ctx context.Context) error {
+	n := c.br.Buffered()
+	peek, _ := c.br.Peek(min(n, 64))
+	if c.logging(ctx) {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "smtp unsolicited data",
+			slog.Int("bytes", n), slog.String("start", fmt.Sprintf("%q", peek)))
+	}
+	return c.fail(&reply.ProtocolError{Kind: reply.ViolationUnsolicited})
+}
+
+// next reads the reply to the oldest pending command into c.buf. See the
+// comment at the top of this file.
+func (c *Client) next(ctx context.Context) (*reply.Reply, error) {
+	if len(c.pending) == 0 || c.inflight == 0 {
+		// A bug in this package; never block on a reply nobody asked for.
+		return nil, c.fail(errors.New("smtp: internal error: reading a reply to no command"))
+	}
+	exp := c.pending[0]
+	copy(c.pending, c.pending[1:])
+	c.pending = c.pending[:len(c.pending)-1]
+	c.inflight--
+	return c.read(ctx, exp)
+}
+
+// read reads one reply for exp and classifies it.
+func (c *Client) read(ctx context.Context, exp expect) (*reply.Reply, error) {
+	c.raw.SetReadDeadline(c.deadline(exp.stage))
+	r := &c.buf
+	if err := c.rr.ReadReply(r); err != nil {
+		if _, ok := errors.AsType[*reply.ProtocolError](err); ok {
+			return nil, c.fail(fmt.Errorf("smtp: reply to %s: %w", exp.verb, err))
+		}
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, c.fail(fmt.Errorf("smtp: %s: %w", exp.verb, err))
+	}
+	if c.logging(ctx) {
+		c.logRecv(ctx, r)
+	}
+	switch r.Code.Class() {
+	case reply.ClassSuccess:
+		if exp.want == wantData || (exp.want == want220 && r.Code != reply.CodeServiceReady) {
+			return r, c.unexpected(exp, r)
+		}
+	case reply.ClassIntermediate:
+		switch {
+		case exp.want == wantData && r.Code == reply.CodeStartMailInput:
+		case exp.want == wantAuth && r.Code == reply.CodeAuthContinue:
+			c.await334 = true
+		default:
+			return r, c.unexpected(exp, r)
+		}
+	case reply.ClassTransient, reply.ClassPermanent:
+		err := &reply.Error{Command: exp.verb, Reply: r.Clone()}
+		if r.Code == reply.CodeServiceNotAvailable {
+			// 421: the server is closing the connection.
+			return r, c.fail(err)
+		}
+		return r, err
+	default:
+		return r, c.unexpected(exp, r)
+	}
+	return r, nil
+}
+
+// unexpected breaks the client after a reply of a class the command cannot
+// receive (250 to DATA, 334 to MAIL...): client and server disagree on where
+// they are, and going on could turn data into commands.
+func (c *Client) unexpected(exp expect, r *reply.Reply) error {
+	return c.fail(fmt.Errorf("smtp: %s: unexpected reply %s: %w", exp.verb, r.String(),
+		&reply.ProtocolError{Kind: reply.ViolationUnexpectedReply}))
+}
+
+// roundTrip queues line, flushes and reads its reply. The client must have
+// nothing pending.
+func (c *Client) roundTrip(ctx context.Context, exp expect, line []byte) (*reply.Reply, error) {
+	if err := c.queue(ctx, exp, line); err != nil {
+		return nil, err
+	}
+	if err := c.flush(ctx); err != nil {
+		return nil, err
+	}
+	return c.next(ctx)
+}
+
+// simple runs a public single-command call: enter, roundTrip, leave, and
+// returns a clone of the reply.
+func (c *Client) simple(ctx context.Context, exp expect, line []byte) (reply.Reply, error) {
+	stop, err := c.enter(ctx)
+	if err != nil {
+		return reply.Reply{}, err
+	}
+	r, err := c.roundTrip(ctx, exp, line)
+	err = c.leave(ctx, stop, exp.verb, err)
+	if r == nil {
+		return reply.Reply{}, err
+	}
+	return r.Clone(), err
+}
+
+// cmdLine builds verb + " " + arg in c.line.
+func (c *Client) cmdLine(verb, arg string) []byte {
+	c.line = append(c.line[:0], verb...)
+	if arg != "" {
+		c.line = append(c.line, ' ')
+		c.line = append(c.line, arg...)
+	}
+	return c.line
+}
+
+// Greeting returns the server's opening reply (220).
+func (c *Client) Greeting() reply.Reply { return c.greeting }
+
+// Extensions returns the extensions the server advertised in its last EHLO
+// reply (empty after a HELO fallback). After STARTTLS they are those of the
+// EHLO sent over TLS.
+func (c *Client) Extensions() Extensions { return c.ext }
+
+// Extension reports whether the server advertised the EHLO keyword name
+// (case-insensitive), and its parameters ("10240000" for "SIZE 10240000",
+// "" when there are none).
+func (c *Client) Extension(name string) (param string, ok bool) {
+	return c.ext.Param(name)
+}
+
+// TLSConnectionState returns the state of the TLS connection and true when
+// the session runs over TLS (implicit or after STARTTLS), or false.
+func (c *Client) TLSConnectionState() (tls.ConnectionState, bool) {
+	if c.tlsState == nil {
+		return tls.ConnectionState{}, false
+	}
+	return *c.tlsState, true
+}
+
+// Secure reports whether the session runs over TLS with a certificate that
+// crypto/tls verified (the connection state has verified chains). A session
+// that is not secure does not send credentials and refuses REQUIRETLS.
+func (c *Client) Secure() bool { return c.secure }
+
+// LocalName returns the name the client sent in EHLO or HELO.
+func (c *Client) LocalName() string { return c.localName }
+
+// Close closes the connection without sending QUIT. It is safe to call
+// more than once; later calls return nil. After Close every call returns
+// [ErrClosed] (or, if the client was broken, the broken error).
+func (c *Client) Close() error {
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if c.dw != nil {
+		c.dw.closed = true
+		c.dw = nil
+	}
+	err := c.raw.Close()
+	if c.err != nil || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}

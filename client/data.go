@@ -1,0 +1,264 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/seed-e4e66a4f/smtp/internal/wire"
+	"github.com/seed-e4e66a4f/smtp/reply"
+)
+
+// BodyError reports a message body that SMTP cannot carry: a NUL octet or a
+// line longer than 998 octets (RFC 5322 section 2.1.1). When
+// [DataWriter.Write] returns one, the message has not been terminated and
+// the connection is closed (a DATA body cannot be withdrawn), so the server
+// discards the partial message.
+type BodyError = wire.BodyError
+
+// BodyErrorKind says what is wrong with a body; see [BodyError].
+type BodyErrorKind = wire.BodyErrorKind
+
+// The kinds of [BodyError].
+const (
+	BodyErrorNUL         = wire.BodyNUL         // a NUL octet
+	BodyErrorLineTooLong = wire.BodyLineTooLong // a line over 998 octets
+)
+
+// DataWriter streams a message body after DATA. Write normalises every bare
+// CR and bare LF to CRLF (RFC 5321 section 2.3.8), dot-stuffs lines that
+// start with ".", and refuses NUL octets and lines over 998 octets; nothing
+// is buffered beyond a fixed-size buffer. Close ends the body with the line
+// "." and reads the server's final reply, available from
+// [DataWriter.Reply]: with most servers it carries the queue id.
+//
+// A DataWriter is not safe for concurrent use. Until it is closed, every
+// other call on its Client fails.
+type DataWriter struct {
+	c      *Client
+	ctx    context.Context // the context of Data; bounds the whole transfer
+	stop   func() bool     // disarms ctx; nil when ctx can never be done
+	reply  reply.Reply
+	err    error // sticky: the first error, returned by later calls
+	closed bool
+}
+
+// errWriteAfterClose is returned by Write after Close.
+var errWriteAfterClose = &InputError{Field: "call", Reason: "write to a closed DataWriter"}
+
+// Data sends DATA and, after the server's 354, returns a writer for the
+// message body (headers and body, as RFC 5322 text). Call it after
+// [Client.Mail] and [Client.Rcpt]. ctx bounds the whole transfer, until
+// [DataWriter.Close] returns: cancelling it closes the connection.
+//
+// A reply other than 354 sends no body: a 4xx/5xx gives a [*reply.Error]
+// (Command "DATA"); a 2xx (such as 250) is a [*reply.ProtocolError] of kind
+// ViolationUnexpectedReply and breaks the client, since the server would
+// read the body as commands. Bytes the server sends after its 354 and
+// before the body are a ViolationUnsolicited protocol error. A transaction
+// declared with BODY=BINARYMIME gives an [*InputError]: it needs BDAT.
+func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
+	stop, err := c.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.tx.body == BodyBinaryMIME {
+		return nil, c.leave(ctx, stop, "DATA", &InputError{Field: "call", Value: "DATA",
+			Reason: "a BODY=BINARYMIME message must be sent with BDAT"})
+	}
+	if _, err := c.roundTrip(ctx, expect{verb: "DATA", stage: stageDataInit, want: wantData}, c.cmdLine("DATA", "")); err != nil {
+		return nil, c.leave(ctx, stop, "DATA", err)
+	}
+	if c.br.Buffered() > 0 {
+		return nil, c.leave(ctx, stop, "DATA", c.unsolicited(ctx))
+	}
+	if c.wire == nil {
+		c.wire = wire.NewDataWriter(c.bw)
+	} else {
+		c.wire.Reset(c.bw)
+	}
+	w := &DataWriter{c: c, ctx: ctx, stop: stop}
+	c.dw = w
+	return w, nil
+}
+
+// Write writes p as the next part of the message. Each call is bounded by
+// Timeouts.DataBlock.
+//
+// Errors: a [*BodyError] for content SMTP cannot carry; an I/O error or
+// the context's error. After any error the connection is closed without
+// ending the message (the server discards it) and the Client is broken.
+func (w *DataWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, errWriteAfterClose
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	c := w.c
+	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
+	n, err := c.wire.Write(p)
+	if err != nil {
+		w.setErr(err)
+		return n, w.err
+	}
+	return n, nil
+}
+
+// ReadFrom writes everything read from r until io.EOF, as Write would,
+// and returns the number of octets read. io.Copy uses it; it reuses one
+// buffer per Client. An error from r is returned as is and leaves the
+// DataWriter usable.
+func (w *DataWriter) ReadFrom(r io.Reader) (int64, error) {
+	c := w.c
+	if c.copyBuf == nil {
+		c.copyBuf = make([]byte, 32<<10)
+	}
+	var total int64
+	for {
+		n, rerr := r.Read(c.copyBuf)
+		if n > 0 {
+			m, err := w.Write(c.copyBuf[:n])
+			total += int64(m)
+			if err != nil {
+				return total, err
+			}
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
+}
+
+// setErr makes err sticky and breaks the client: the body cannot be
+// completed, and ending it would deliver a truncated message.
+func (w *DataWriter) setErr(err error) {
+	if _, ok := err.(*BodyError); !ok {
+		err = fmt.Errorf("smtp: DATA: %w", err)
+	}
+	w.err = w.c.fail(err)
+	if w.stop != nil && !w.stop() {
+		cerr := fmt.Errorf("smtp: DATA: %w", w.ctx.Err())
+		w.c.setBroken(cerr)
+		w.err = cerr
+	}
+	w.stop = nil
+}
+
+// Close ends the message with the line ".", flushes it and waits (at most
+// Timeouts.DataTermination) for the server's reply, which [DataWriter.Reply]
+// then returns. A second Close returns the result of the first.
+//
+// Errors: the sticky error of a failed Write; a [*reply.Error] (Command
+// "end of data") when the server refused the message; an error matching
+// [ErrDeliveryUnknown] (and the cause: an I/O error, a timeout, a protocol
+// error or the context's error) when the connection failed after the final
+// "." was sent and before a reply was read: the message may or may not
+// have been accepted. Only a nil error means the server took the message.
+func (w *DataWriter) Close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	c := w.c
+	if c.dw == w {
+		c.dw = nil
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if c.closed {
+		w.err = ErrClosed
+		return w.err
+	}
+	ctx := w.ctx
+	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
+	if err := c.wire.Close(); err != nil {
+		// The final "." has not left: the message is not delivered.
+		w.setErr(err)
+		return w.err
+	}
+	if c.logging(ctx) {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "smtp send", slog.String("line", "<message body>"),
+			slog.Int64("octets", c.wire.Size()))
+		c.logSend(ctx, []byte("."), false)
+	}
+	if c.br.Buffered() > 0 {
+		// The server spoke during the body; its words would be taken for
+		// the reply to the final dot, which has not been sent.
+		w.err = c.unsolicited(ctx)
+		w.finishCtx()
+		return w.err
+	}
+	c.pending = append(c.pending[:0], expect{verb: "end of data", stage: stageDataEnd})
+	c.inflight = 1
+	var r *reply.Reply
+	err := c.bw.Flush()
+	if err == nil {
+		r, err = c.read(ctx, c.pending[0])
+	} else {
+		c.fail(err)
+	}
+	c.pending = c.pending[:0]
+	c.inflight = 0
+	if err == nil {
+		w.reply = r.Clone()
+		c.tx = txState{}
+	} else if _, ok := err.(*reply.Error); ok {
+		w.reply = err.(*reply.Error).Reply
+		c.tx = txState{}
+	} else {
+		// The dot may have reached the server: say so, never "failed".
+		err = c.deliveryUnknown(err)
+	}
+	if w.stop != nil && !w.stop() {
+		cerr := &deliveryUnknownError{fmt.Errorf("smtp: end of data: %w", ctx.Err())}
+		c.setBroken(cerr)
+		if err != nil {
+			err = cerr
+		}
+	}
+	w.stop = nil
+	w.err = err
+	return err
+}
+
+// finishCtx disarms the context after a failure that broke the client.
+func (w *DataWriter) finishCtx() {
+	if w.stop != nil {
+		w.stop()
+		w.stop = nil
+	}
+}
+
+// Reply returns the server's reply to the end of data, once Close has read
+// one (success or a 4xx/5xx refusal), and the zero Reply otherwise.
+func (w *DataWriter) Reply() reply.Reply { return w.reply }
+
+// deliveryUnknown wraps err, a failure after the final dot, and makes it the
+// client's broken error.
+func (c *Client) deliveryUnknown(err error) error {
+	e := &deliveryUnknownError{err}
+	c.err = nil
+	c.setBroken(e)
+	return e
+}
+
+// deliveryUnknownError is a failure after the final dot: ErrDeliveryUnknown
+// and the cause, both reachable with errors.Is and errors.As.
+type deliveryUnknownError struct{ err error }
+
+func (e *deliveryUnknownError) Error() string {
+	return ErrDeliveryUnknown.Error() + " after the final dot: " + e.err.Error()
+}
+
+func (e *deliveryUnknownError) Unwrap() []error { return []error{ErrDeliveryUnknown, e.err} }
+
+// Retry returns reply.RetryNewConnection: the message may have been
+// delivered, so sending it again may duplicate it (RFC 5321 section 6.1
+// accepts duplicates over losses).
+func (e *deliveryUnknownError) Retry() reply.Retry { return reply.RetryNewConnection }

@@ -1,0 +1,413 @@
+package client
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/seed-e4e66a4f/smtp/reply"
+)
+
+// Body is the BODY parameter of MAIL FROM: the kind of content the message
+// has (RFC 6152, RFC 3030). The zero value sends no BODY parameter, which
+// means 7-bit content.
+type Body uint8
+
+// The body types.
+const (
+	// Body7Bit sends BODY=7BIT (only when the server advertised 8BITMIME;
+	// otherwise 7 bit is the default and nothing is sent).
+	Body7Bit Body = iota + 1
+	// Body8BitMIME sends BODY=8BITMIME; it needs 8BITMIME. Request it only
+	// when the message has octets above 127.
+	Body8BitMIME
+	// BodyBinaryMIME sends BODY=BINARYMIME; it needs BINARYMIME and
+	// CHUNKING, and the message must then be sent with BDAT, not
+	// [Client.Data].
+	BodyBinaryMIME
+)
+
+// String returns the parameter value, such as "8BITMIME", or "" for the
+// zero value.
+func (b Body) String() string {
+	switch b {
+	case Body7Bit:
+		return "7BIT"
+	case Body8BitMIME:
+		return "8BITMIME"
+	case BodyBinaryMIME:
+		return "BINARYMIME"
+	case 0:
+		return ""
+	}
+	return "Body(" + strconv.Itoa(int(b)) + ")"
+}
+
+// DSNReturn is the RET parameter of MAIL FROM (RFC 3461 section 4.3): how
+// much of the message a delivery status notification returns. The zero
+// value sends no RET parameter.
+type DSNReturn uint8
+
+// The RET values.
+const (
+	DSNReturnFull    DSNReturn = iota + 1 // RET=FULL: the whole message
+	DSNReturnHeaders                      // RET=HDRS: the headers only
+)
+
+// String returns the parameter value, such as "HDRS", or "" for the zero
+// value.
+func (r DSNReturn) String() string {
+	switch r {
+	case DSNReturnFull:
+		return "FULL"
+	case DSNReturnHeaders:
+		return "HDRS"
+	case 0:
+		return ""
+	}
+	return "DSNReturn(" + strconv.Itoa(int(r)) + ")"
+}
+
+// DSNNotify is the NOTIFY parameter of RCPT TO (RFC 3461 section 4.1): a
+// set of conditions for a delivery status notification. The zero value
+// sends no NOTIFY parameter (the server's default, usually FAILURE).
+// DSNNotifyNever cannot be combined with the others.
+type DSNNotify uint8
+
+// The NOTIFY conditions.
+const (
+	DSNNotifySuccess DSNNotify = 1 << iota // NOTIFY=SUCCESS
+	DSNNotifyFailure                       // NOTIFY=FAILURE
+	DSNNotifyDelay                         // NOTIFY=DELAY
+	DSNNotifyNever                         // NOTIFY=NEVER
+)
+
+// String returns the parameter value, such as "SUCCESS,FAILURE", or "" for
+// the zero value.
+func (n DSNNotify) String() string {
+	return string(n.appendTo(nil))
+}
+
+func (n DSNNotify) appendTo(dst []byte) []byte {
+	start := len(dst)
+	for _, f := range [...]struct {
+		bit  DSNNotify
+		name string
+	}{{DSNNotifyNever, "NEVER"}, {DSNNotifySuccess, "SUCCESS"}, {DSNNotifyFailure, "FAILURE"}, {DSNNotifyDelay, "DELAY"}} {
+		if n&f.bit != 0 {
+			if len(dst) > start {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, f.name...)
+		}
+	}
+	return dst
+}
+
+// MailOptions are the parameters of MAIL FROM. A nil *MailOptions is
+// equivalent to the zero value, which sends no parameters. Each option that
+// needs an extension the server did not advertise makes Mail fail with an
+// [*UnsupportedError] before anything is sent.
+type MailOptions struct {
+	// Size is the message size in octets, sent as SIZE= when the server
+	// advertised SIZE (RFC 1870). When the server advertised a limit and
+	// Size exceeds it, Mail fails with a [*SizeError] before sending
+	// anything. Zero sends nothing.
+	Size int64
+
+	// Body is the BODY= parameter; see [Body]. Zero sends nothing.
+	Body Body
+
+	// UTF8 requests SMTPUTF8 (RFC 6531): addresses may then have non-ASCII
+	// local parts and domains, and the message may have UTF-8 headers.
+	// Request it only when the message or an address needs it.
+	UTF8 bool
+
+	// RequireTLS sends REQUIRETLS (RFC 8689): every hop must use verified
+	// TLS. It needs the REQUIRETLS extension and a session that
+	// [Client.Secure] reports secure; otherwise Mail fails with a
+	// [*TLSError] (TLSReasonNotSecure) or an [*UnsupportedError].
+	RequireTLS bool
+
+	// Return is the DSN RET= parameter; it needs DSN (RFC 3461).
+	Return DSNReturn
+
+	// EnvelopeID is the DSN ENVID= parameter, sent xtext-encoded; it needs
+	// DSN. It must be printable ASCII, at most 100 characters. Empty sends
+	// nothing.
+	EnvelopeID string
+
+	// Auth, when not nil, is sent as the AUTH= parameter (RFC 4954
+	// section 5): the mailbox that submitted the message, xtext-encoded, or
+	// "<>" when *Auth is empty (identity unknown). It needs AUTH.
+	Auth *string
+}
+
+// RcptOptions are the parameters of RCPT TO. A nil *RcptOptions is
+// equivalent to the zero value, which sends no parameters.
+type RcptOptions struct {
+	// Notify is the DSN NOTIFY= parameter; it needs DSN.
+	Notify DSNNotify
+
+	// OriginalRecipient is the DSN ORCPT= parameter (RFC 3461 section
+	// 4.2): the recipient address as first given, sent as "rfc822;" and its
+	// xtext encoding ("utf-8;" and RFC 6533 encoding for a non-ASCII
+	// address in an SMTPUTF8 transaction). It needs DSN. Empty sends
+	// nothing.
+	OriginalRecipient string
+}
+
+// Mail starts a mail transaction with MAIL FROM:<from> and the parameters
+// of opts (nil means none). An empty from sends the null reverse-path "<>",
+// used for bounces.
+//
+// from must be a valid RFC 5321 mailbox (RFC 6531 with opts.UTF8); a
+// non-ASCII domain is converted to IDNA A-labels when opts.UTF8 is false.
+//
+// Errors: before anything is sent, an [*InputError] for an invalid address
+// or option, an [*UnsupportedError], a [*SizeError] or a [*TLSError];
+// a [*reply.Error] (Command "MAIL FROM") for a 4xx/5xx reply, returned
+// together with the reply; otherwise the errors of a broken connection
+// (see [Client]).
+func (c *Client) Mail(ctx context.Context, from string, opts *MailOptions) (reply.Reply, error) {
+	if c.err == nil && !c.closed {
+		tx, err := c.mailLine(from, opts)
+		if err != nil {
+			return reply.Reply{}, err
+		}
+		r, err := c.simple(ctx, expect{verb: "MAIL FROM", stage: stageMail}, c.line)
+		if err == nil {
+			c.tx = tx
+		}
+		return r, err
+	}
+	return c.simple(ctx, expect{verb: "MAIL FROM", stage: stageMail}, nil)
+}
+
+// mailLine validates from and opts and builds the MAIL FROM line in c.line.
+func (c *Client) mailLine(from string, opts *MailOptions) (txState, error) {
+	var o MailOptions
+	if opts != nil {
+		o = *opts
+	}
+	tx := txState{active: true, utf8: o.UTF8, body: o.Body, size: o.Size}
+	if o.UTF8 && !c.ext.SMTPUTF8() {
+		return tx, &UnsupportedError{Extension: "SMTPUTF8", Option: "SMTPUTF8"}
+	}
+	path := ""
+	if from != "" {
+		var err error
+		if path, err = checkMailbox("from", from, o.UTF8); err != nil {
+			return tx, err
+		}
+	}
+	c.line = append(c.line[:0], "MAIL FROM:<"...)
+	c.line = append(c.line, path...)
+	c.line = append(c.line, '>')
+
+	switch o.Body {
+	case 0:
+	case Body7Bit:
+		if c.ext.EightBitMIME() {
+			c.line = append(c.line, " BODY=7BIT"...)
+		}
+	case Body8BitMIME:
+		if !c.ext.EightBitMIME() {
+			return tx, &UnsupportedError{Extension: "8BITMIME", Option: "BODY=8BITMIME"}
+		}
+		c.line = append(c.line, " BODY=8BITMIME"...)
+	case BodyBinaryMIME:
+		if !c.ext.BinaryMIME() || !c.ext.Chunking() {
+			return tx, &UnsupportedError{Extension: "BINARYMIME and CHUNKING", Option: "BODY=BINARYMIME"}
+		}
+		c.line = append(c.line, " BODY=BINARYMIME"...)
+	default:
+		return tx, &InputError{Field: "BODY", Value: o.Body.String(), Reason: "unknown body type"}
+	}
+
+	if o.Size < 0 {
+		return tx, &InputError{Field: "SIZE", Value: strconv.FormatInt(o.Size, 10), Reason: "negative"}
+	}
+	if limit, ok := c.ext.Size(); ok && o.Size > 0 {
+		if limit > 0 && o.Size > limit {
+			return tx, &SizeError{Size: o.Size, Limit: limit}
+		}
+		c.line = append(c.line, " SIZE="...)
+		c.line = strconv.AppendInt(c.line, o.Size, 10)
+	}
+
+	if o.UTF8 {
+		c.line = append(c.line, " SMTPUTF8"...)
+	}
+
+	if o.RequireTLS {
+		if !c.secure {
+			return tx, &TLSError{Reason: TLSReasonNotSecure, Mode: c.mode}
+		}
+		if !c.ext.RequireTLS() {
+			return tx, &UnsupportedError{Extension: "REQUIRETLS", Option: "REQUIRETLS"}
+		}
+		c.line = append(c.line, " REQUIRETLS"...)
+	}
+
+	if o.Return != 0 || o.EnvelopeID != "" {
+		if !c.ext.DSN() {
+			opt := "RET"
+			if o.Return == 0 {
+				opt = "ENVID"
+			}
+			return tx, &UnsupportedError{Extension: "DSN", Option: opt}
+		}
+	}
+	switch o.Return {
+	case 0:
+	case DSNReturnFull, DSNReturnHeaders:
+		c.line = append(c.line, " RET="...)
+		c.line = append(c.line, o.Return.String()...)
+	default:
+		return tx, &InputError{Field: "RET", Value: o.Return.String(), Reason: "unknown value"}
+	}
+	if o.EnvelopeID != "" {
+		if len(o.EnvelopeID) > 100 {
+			return tx, &InputError{Field: "ENVID", Value: o.EnvelopeID, Reason: "longer than 100 characters"}
+		}
+		for i := 0; i < len(o.EnvelopeID); i++ {
+			if b := o.EnvelopeID[i]; b < 0x20 || b > 0x7e {
+				return tx, &InputError{Field: "ENVID", Value: o.EnvelopeID, Reason: "not printable ASCII"}
+			}
+		}
+		c.line = append(c.line, " ENVID="...)
+		c.line = appendXtext(c.line, o.EnvelopeID)
+	}
+
+	if o.Auth != nil {
+		if !c.ext.Has("AUTH") {
+			return tx, &UnsupportedError{Extension: "AUTH", Option: "AUTH="}
+		}
+		c.line = append(c.line, " AUTH="...)
+		if *o.Auth == "" {
+			c.line = append(c.line, "<>"...)
+		} else {
+			a, err := checkMailbox("AUTH", *o.Auth, false)
+			if err != nil {
+				return tx, err
+			}
+			c.line = appendXtext(c.line, a)
+		}
+	}
+	return tx, nil
+}
+
+// Rcpt adds a recipient to the transaction with RCPT TO:<to> and the
+// parameters of opts (nil means none). Call it once per recipient after
+// [Client.Mail].
+//
+// to must be a valid RFC 5321 mailbox (RFC 6531 when Mail requested
+// SMTPUTF8); a non-ASCII domain is converted to IDNA A-labels otherwise.
+//
+// Errors: an [*InputError] or [*UnsupportedError] before anything is sent;
+// a [*reply.Error] (Command "RCPT TO") for a 4xx/5xx reply, returned with
+// the reply (the transaction goes on: other recipients may still be
+// accepted); otherwise the errors of a broken connection.
+func (c *Client) Rcpt(ctx context.Context, to string, opts *RcptOptions) (reply.Reply, error) {
+	if c.err == nil && !c.closed {
+		if err := c.rcptLine(to, opts); err != nil {
+			return reply.Reply{}, err
+		}
+	}
+	return c.simple(ctx, expect{verb: "RCPT TO", stage: stageRcpt}, c.line)
+}
+
+// rcptLine validates to and opts and builds the RCPT TO line in c.line.
+func (c *Client) rcptLine(to string, opts *RcptOptions) error {
+	var o RcptOptions
+	if opts != nil {
+		o = *opts
+	}
+	path, err := checkMailbox("to", to, c.tx.utf8)
+	if err != nil {
+		return err
+	}
+	if (o.Notify != 0 || o.OriginalRecipient != "") && !c.ext.DSN() {
+		opt := "NOTIFY"
+		if o.Notify == 0 {
+			opt = "ORCPT"
+		}
+		return &UnsupportedError{Extension: "DSN", Option: opt}
+	}
+	c.line = append(c.line[:0], "RCPT TO:<"...)
+	c.line = append(c.line, path...)
+	c.line = append(c.line, '>')
+	if o.Notify != 0 {
+		if o.Notify&DSNNotifyNever != 0 && o.Notify != DSNNotifyNever || o.Notify >= DSNNotifyNever<<1 {
+			return &InputError{Field: "NOTIFY", Value: o.Notify.String(), Reason: "NEVER cannot be combined with other conditions"}
+		}
+		c.line = append(c.line, " NOTIFY="...)
+		c.line = o.Notify.appendTo(c.line)
+	}
+	if a := o.OriginalRecipient; a != "" {
+		if len(a) > 500 {
+			return &InputError{Field: "ORCPT", Value: a, Reason: "too long"}
+		}
+		for i := 0; i < len(a); i++ {
+			if b := a[i]; b < 0x20 || b == 0x7f {
+				return &InputError{Field: "ORCPT", Value: a, Reason: "contains a control character"}
+			}
+		}
+		if isASCII(a) {
+			c.line = append(c.line, " ORCPT=rfc822;"...)
+			c.line = appendXtext(c.line, a)
+		} else {
+			if !c.tx.utf8 {
+				return &InputError{Field: "ORCPT", Value: a, Reason: "non-ASCII address needs SMTPUTF8"}
+			}
+			c.line = append(c.line, " ORCPT=utf-8;"...)
+			c.line = appendUTF8AddrXtext(c.line, a)
+		}
+	}
+	return nil
+}
+
+// Reset aborts the current mail transaction with RSET. The session stays
+// open. Errors: a [*reply.Error] (Command "RSET") for a 4xx/5xx reply, or
+// the errors of a broken connection.
+func (c *Client) Reset(ctx context.Context) (reply.Reply, error) {
+	r, err := c.simple(ctx, expect{verb: "RSET", stage: stageCommand}, c.cmdLine("RSET", ""))
+	if err == nil {
+		c.tx = txState{}
+	}
+	return r, err
+}
+
+// Noop sends NOOP, which does nothing but check that the server answers.
+// Errors: a [*reply.Error] (Command "NOOP"), or the errors of a broken
+// connection.
+func (c *Client) Noop(ctx context.Context) (reply.Reply, error) {
+	return c.simple(ctx, expect{verb: "NOOP", stage: stageCommand}, c.cmdLine("NOOP", ""))
+}
+
+// Verify asks the server with VRFY whether addr (a mailbox or user name,
+// printable ASCII) names a user. Most servers answer 252 ("cannot verify,
+// but will accept") or refuse with 502; a 2xx reply is returned without
+// error. Errors: an [*InputError] for a bad addr, a [*reply.Error] (Command
+// "VRFY"), or the errors of a broken connection.
+func (c *Client) Verify(ctx context.Context, addr string) (reply.Reply, error) {
+	if err := checkText("VRFY", addr); err != nil {
+		return reply.Reply{}, err
+	}
+	return c.simple(ctx, expect{verb: "VRFY", stage: stageCommand}, c.cmdLine("VRFY", addr))
+}
+
+// Quit ends the session: it sends QUIT, waits for the reply and closes the
+// connection. The Client cannot be used afterwards. On a broken client it
+// closes the connection and returns the stored error.
+//
+// Errors: a [*reply.Error] (Command "QUIT") for a 4xx/5xx reply, or the
+// errors of a broken connection (a server that closes the connection
+// without answering QUIT gives one matching io.ErrUnexpectedEOF).
+func (c *Client) Quit(ctx context.Context) error {
+	_, err := c.simple(ctx, expect{verb: "QUIT", stage: stageCommand}, c.cmdLine("QUIT", ""))
+	if cerr := c.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

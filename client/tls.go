@@ -1,0 +1,87 @@
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+
+	"github.com/seed-e4e66a4f/smtp/reply"
+)
+
+// tlsConfig returns the TLS configuration of the session: a clone of
+// Options.TLSConfig with ServerName and MinVersion filled in.
+func (c *Client) tlsConfig() *tls.Config {
+	var cfg *tls.Config
+	if c.opts.TLSConfig != nil {
+		cfg = c.opts.TLSConfig.Clone()
+	} else {
+		cfg = new(tls.Config)
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = c.serverName
+	}
+	if cfg.MinVersion < tls.VersionTLS12 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	return cfg
+}
+
+// handshake runs the TLS client handshake on the connection within the
+// timeout of stage s and switches the buffered reader and writer to it.
+// Both buffers are empty: the caller checked the reader, the writer is
+// always flushed between commands.
+func (c *Client) handshake(s stage) error {
+	tc, ok := c.raw.(*tls.Conn)
+	if !ok {
+		tc = tls.Client(c.raw, c.tlsConfig())
+	}
+	c.raw.SetDeadline(c.deadline(s))
+	if err := tc.Handshake(); err != nil {
+		return c.fail(&TLSError{Reason: TLSReasonHandshake, Mode: c.mode, Err: err})
+	}
+	c.conn = tc
+	c.br.Reset(tc)
+	c.bw.Reset(tc)
+	st := tc.ConnectionState()
+	c.tlsState = &st
+	c.secure = len(st.VerifiedChains) > 0
+	return nil
+}
+
+// startTLS applies the STARTTLS policy (RFC 3207) after the first EHLO.
+func (c *Client) startTLS(ctx context.Context) error {
+	if !c.ext.StartTLS() {
+		if c.mode == TLSOpportunistic {
+			c.note(ctx, "STARTTLS not offered; going on without TLS")
+			return nil
+		}
+		return c.fail(&TLSError{Reason: TLSReasonNotOffered, Mode: c.mode})
+	}
+	if _, err := c.roundTrip(ctx, expect{verb: "STARTTLS", stage: stageCommand, want: want220}, c.cmdLine("STARTTLS", "")); err != nil {
+		if c.mode == TLSOpportunistic && c.err == nil {
+			c.note(ctx, "STARTTLS refused; going on without TLS")
+			return nil
+		}
+		// In required mode nothing else is sent: fail closes the connection.
+		return c.fail(&TLSError{Reason: TLSReasonRefused, Mode: c.mode, Err: err})
+	}
+	if c.br.Buffered() > 0 {
+		// Bytes that arrived with the 220 would be read as if they came
+		// over TLS: a response injection (CVE-2011-0411 and kin).
+		return c.fail(&reply.ProtocolError{Kind: reply.ViolationUnsolicited, Err: ErrResponseInjection})
+	}
+	if err := c.handshake(stageCommand); err != nil {
+		return err
+	}
+	// RFC 3207 section 4.2: forget what the server said before TLS.
+	c.ext = Extensions{}
+	c.esmtp = false
+	return c.hello(ctx)
+}
+
+// note logs an event of the session (not a command or reply) at debug level.
+func (c *Client) note(ctx context.Context, msg string) {
+	if c.logging(ctx) {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "smtp "+msg)
+	}
+}
