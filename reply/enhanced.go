@@ -89,25 +89,24 @@ func (e EnhancedCode) appendTo(dst []byte) []byte {
 // If s is not an enhanced status code, the error is a *[ProtocolError] of
 // kind [ViolationBadEnhancedCode] and the EnhancedCode is zero.
 func ParseEnhancedCode(s string) (EnhancedCode, error) {
-	e, n := parseEnhanced(s)
-	if n == 0 || n != len(s) {
-		return EnhancedCode{}, &ProtocolError{Kind: ViolationBadEnhancedCode}
+	if len(s) <= maxEnhancedCodeLen {
+		if e, n := parseEnhanced([]byte(s)); n > 0 && n == len(s) {
+			return e, nil
+		}
 	}
-	return e, nil
+	return EnhancedCode{}, &ProtocolError{Kind: ViolationBadEnhancedCode}
 }
 
 // parseEnhanced parses a valid enhanced status code at the start of b and
 // returns it with the number of bytes it takes, or n == 0 if b does not
 // start with one. It does not look at what follows the code.
-func parseEnhanced[T string | []byte](b T) (e EnhancedCode, n int) {
-	if len(b) < len("2.0.0") || b[1] != '.' {
+func parseEnhanced(b []byte) (e EnhancedCode, n int) {
+	if len(b) < len("2.0.0") || b[1] != '.' || (b[0] != '2' && b[0] != '4' && b[0] != '5') {
 		return EnhancedCode{}, 0
 	}
-	switch b[0] {
-	case '2', '4', '5':
-		e.Class = Class(b[0] - '0')
-	default:
-		return EnhancedCode{}, 0
+	// The common form, one digit each: "5.7.0".
+	if s, d := b[2]-'0', b[4]-'0'; s <= byte(maxSubject) && b[3] == '.' && d <= 9 && (len(b) == 5 || b[5] < '0' || b[5] > '9') {
+		return EnhancedCode{Class: Class(b[0] - '0'), Subject: Subject(s), Detail: uint16(d)}, 5
 	}
 	subject, i := parseNumber(b, 2)
 	if i == 2 || i >= len(b) || b[i] != '.' || subject > int(maxSubject) {
@@ -117,13 +116,12 @@ func parseEnhanced[T string | []byte](b T) (e EnhancedCode, n int) {
 	if j == i+1 {
 		return EnhancedCode{}, 0
 	}
-	e.Subject, e.Detail = Subject(subject), uint16(detail)
-	return e, j
+	return EnhancedCode{Class: Class(b[0] - '0'), Subject: Subject(subject), Detail: uint16(detail)}, j
 }
 
 // parseNumber parses up to three decimal digits of b starting at i and
 // returns their value and the index after the last digit (i if none).
-func parseNumber[T string | []byte](b T, i int) (v, end int) {
+func parseNumber(b []byte, i int) (v, end int) {
 	end = i
 	for end < len(b) && end < i+3 && b[end] >= '0' && b[end] <= '9' {
 		v = v*10 + int(b[end]-'0')

@@ -57,17 +57,20 @@ func unexpectedEOF(n int) error {
 // line, dst.Enhanced. Later lines must have the same code, and lose the
 // same enhanced code when they repeat it.
 func addLine(dst *Reply, line []byte, n int) (more bool, err error) {
-	line = line[:len(line)-1] // '\n'
-	if len(line) > 0 && line[len(line)-1] == '\r' {
-		line = line[:len(line)-1]
+	end := len(line) - 1 // the '\n'
+	if end > 0 && line[end-1] == '\r' {
+		end--
 	}
-	if len(line) < 3 || !isDigit(line[0]) || !isDigit(line[1]) || !isDigit(line[2]) {
+	line = line[:end]
+	if len(line) < 3 {
 		return false, &ProtocolError{Kind: ViolationBadCode, Line: n}
 	}
-	code := Code(line[0]-'0')*100 + Code(line[1]-'0')*10 + Code(line[2]-'0')
-	if !code.Valid() {
+	// Unsigned arithmetic: a byte below '2' or '0' wraps to a large value.
+	d0, d1, d2 := line[0]-'2', line[1]-'0', line[2]-'0'
+	if d0 > 3 || d1 > 5 || d2 > 9 {
 		return false, &ProtocolError{Kind: ViolationBadCode, Line: n}
 	}
+	code := Code(d0+2)*100 + Code(d1)*10 + Code(d2)
 	text := line[3:]
 	if len(text) > 0 {
 		switch text[0] {
@@ -81,15 +84,17 @@ func addLine(dst *Reply, line []byte, n int) (more bool, err error) {
 	}
 	if n == 1 {
 		dst.Code = code
-		if e, k := parseEnhanced(text); k > 0 && e.Class == code.Class() && (k == len(text) || text[k] == ' ') {
-			dst.Enhanced = e
-			text = text[min(k+1, len(text)):]
+		if len(text) >= 5 && text[0] == line[0] && text[1] == '.' {
+			if e, k := parseEnhanced(text); k > 0 && (k == len(text) || text[k] == ' ') {
+				dst.Enhanced = e
+				text = text[min(k+1, len(text)):]
+			}
 		}
 	} else {
 		if code != dst.Code {
 			return false, &ProtocolError{Kind: ViolationCodeMismatch, Line: n}
 		}
-		if !dst.Enhanced.IsZero() {
+		if dst.Enhanced.Class != 0 && len(text) >= 5 && text[0] == line[0] {
 			if e, k := parseEnhanced(text); k > 0 && e == dst.Enhanced && (k == len(text) || text[k] == ' ') {
 				text = text[min(k+1, len(text)):]
 			}
@@ -100,5 +105,3 @@ func addLine(dst *Reply, line []byte, n int) (more bool, err error) {
 	dst.lines = n
 	return more, nil
 }
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }

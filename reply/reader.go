@@ -89,40 +89,43 @@ func (r *Reader) ReadReply(dst *Reply) error {
 	dst.Code, dst.Enhanced, dst.text, dst.lines = 0, EnhancedCode{}, dst.text[:0], 0
 	size := 0
 	for n := 1; ; n++ {
-		line, err := r.readLine(n, size)
-		if err == nil {
-			if size += len(line); size > r.limits.MaxReplySize {
-				err = &ProtocolError{Kind: ViolationReplyTooLarge, Line: n}
+		line, err := r.br.ReadSlice('\n')
+		if err != nil || len(line) > r.limits.MaxLineLength {
+			if line, err = r.readLine(line, err, n, size); err != nil {
+				return fail(dst, err)
 			}
 		}
-		var more bool
-		if err == nil {
-			more, err = addLine(dst, line, n)
+		if size += len(line); size > r.limits.MaxReplySize {
+			return fail(dst, &ProtocolError{Kind: ViolationReplyTooLarge, Line: n})
 		}
-		if err == nil && more && n >= r.limits.MaxLines {
-			err = &ProtocolError{Kind: ViolationTooManyLines, Line: n + 1}
-		}
+		more, err := addLine(dst, line, n)
 		if err != nil {
-			dst.Code, dst.Enhanced, dst.text, dst.lines = 0, EnhancedCode{}, dst.text[:0], 0
-			return err
+			return fail(dst, err)
 		}
 		if !more {
 			return nil
 		}
+		if n >= r.limits.MaxLines {
+			return fail(dst, &ProtocolError{Kind: ViolationTooManyLines, Line: n + 1})
+		}
 	}
 }
 
-// readLine reads line n of a reply, of which size bytes have been read,
-// including its line ending. The result is valid until the next read.
-func (r *Reader) readLine(n, size int) ([]byte, error) {
-	line, err := r.br.ReadSlice('\n')
-	if err == nil {
-		if len(line) > r.limits.MaxLineLength {
-			return nil, &ProtocolError{Kind: ViolationLineTooLong, Line: n}
-		}
-		return line, nil
+// fail empties dst, keeping its storage, and returns err.
+func fail(dst *Reply, err error) error {
+	dst.Code, dst.Enhanced, dst.text, dst.lines = 0, EnhancedCode{}, dst.text[:0], 0
+	return err
+}
+
+// readLine finishes reading line n of a reply, of which size bytes have
+// been read, when the first ReadSlice returned line and err but not a
+// complete line within the limit: the line is longer than the limit or than
+// br's buffer, or the stream ended or failed. It returns the line including
+// its line ending, valid until the next read.
+func (r *Reader) readLine(line []byte, err error, n, size int) ([]byte, error) {
+	if err == nil { // a complete line, too long
+		return nil, &ProtocolError{Kind: ViolationLineTooLong, Line: n}
 	}
-	// The line is longer than br's buffer, or the stream ended or failed.
 	buf := r.scratch[:0]
 	for {
 		switch err {
