@@ -7,8 +7,8 @@ import "bytes"
 //
 // An *Error answers [errors.Is] for [ErrTransient] or [ErrPermanent]
 // (from the class of its code) and for every kind sentinel its reply
-// matches (see the package's classification rules in [IsAuthRequired] and
-// the other predicates), so
+// matches (the classification rules are documented with [ErrTransient]),
+// so
 //
 //	errors.Is(err, reply.ErrAuthRequired)
 //

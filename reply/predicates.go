@@ -98,7 +98,7 @@ import (
 //     TLS kind: a transient policy refusal is in practice greylisting or
 //     throttling (Postfix's soft-bounced "454 4.7.1 Relay access denied"
 //     matches too).
-//  2. Text, whatever the enhanced code: "throttl", "rate limit",
+//  2. Text, when the enhanced code did not decide: "throttl", "rate limit",
 //     "rate-limit", "ratelimit", "sending rate", "at a rate", "too many" (but not
 //     "too many recipients"), "greylist", "graylist", "grey-list",
 //     "gray-list", "slow down" or "too fast" (Amazon SES's
