@@ -98,6 +98,8 @@ var classifyTests = []struct {
 	{"smtp-sink after the dot", "end of data", "450 4.3.0 Error: command failed\r\n", 4, "4.3.0", "T............", reply.RetryLater},
 	{"postfix 451 to DATA", "DATA", "451 4.3.0 <data-451-4.3.0@codes.test>: Sender address rejected: Synthetic DATA reply 451\r\n", 4, "4.3.0", "T............", reply.RetryLater},
 	{"postfix 452 after the dot", "end of data", "452 4.3.1 <eod-452-4.3.1@codes.test>: Sender address rejected: Synthetic end-of-data reply 452\r\n", 4, "4.3.1", "T............", reply.RetryLater},
+	{"gmail 4.7.28 flood", "end of data", "421-4.7.28 [192.0.2.1      15] Our system has detected an unusual rate of\r\n421 4.7.28 unsolicited mail originating from your IP address.\r\n", 4, "4.7.28", "T.......C...R", reply.RetryNewConnection},
+	{"5.7.28 flood is permanent, not rate limited", "end of data", "550 5.7.28 Mail flood detected\r\n", 5, "5.7.28", ".P...........", reply.RetryNever},
 	{"gmail daily sending limit (permanent)", "MAIL FROM", "550 5.4.5 Daily user sending quota exceeded. a1si0000000wmc.85 - gsmtp\r\n", 5, "5.4.5", ".P...........", reply.RetryNever},
 
 	// Mailboxes.
@@ -137,6 +139,8 @@ var classifyTests = []struct {
 	{"postfix soft-bounced size", "MAIL FROM", "452 4.3.4 Message size exceeds fixed limit\r\n", 4, "4.3.4", "T..........L.", reply.RetryLater},
 	{"plain 552 to BDAT", "BDAT", "552 Too much mail data\r\n", 5, "", ".P.........L.", reply.RetryNever},
 	{"552 size from a log, no command", "", "552 Message too large\r\n", 5, "", ".P.........L.", reply.RetryNever},
+	{"552 at RCPT without a hint", "RCPT TO", "552 Requested mail action aborted: exceeded storage allocation\r\n", 5, "", ".P...........", reply.RetryNever},
+	{"REQUIRETLS on a later hop is not TLS required", "end of data", "550 5.7.30 Message requires TLS on every hop (REQUIRETLS); no next hop supports it\r\n", 5, "5.7.30", ".P...........", reply.RetryNever},
 	{"gmail 552 content block is not size", "end of data", "552-5.7.0 This message was blocked because its content presents a potential\r\n552 5.7.0 security issue.\r\n", 5, "5.7.0", ".P...........", reply.RetryNever},
 
 	// Protocol errors from the transcripts: no kind.
