@@ -109,10 +109,22 @@ func (s *Session) channelBinding() error {
 	}
 	// crypto/tls refuses exporters for TLS 1.2 and earlier without the
 	// extended master secret (RFC 9266 section 4.2).
-	if _, err := s.TLS.ExportKeyingMaterial(exporterLabel, nil, exporterLength); err != nil {
+	if _, err := exportKeyingMaterial(s.TLS); err != nil {
 		return fmt.Errorf("%v: %w", err, ErrChannelBinding)
 	}
 	return nil
+}
+
+// exportKeyingMaterial returns the tls-exporter channel binding of cs. A
+// ConnectionState built by hand rather than by crypto/tls has no exporter
+// and makes ExportKeyingMaterial panic; that is reported as an error.
+func exportKeyingMaterial(cs *tls.ConnectionState) (b []byte, err error) {
+	defer func() {
+		if recover() != nil {
+			b, err = nil, errors.New("connection state has no keying material exporter")
+		}
+	}()
+	return cs.ExportKeyingMaterial(exporterLabel, nil, exporterLength)
 }
 
 // offers reports whether the session's server advertised name. The result

@@ -211,7 +211,9 @@ func TestSCRAMPlusUnavailable(t *testing.T) {
 	cs, _ := tlsPair(t, tls.VersionTLS13)
 	incomplete := cs
 	incomplete.HandshakeComplete = false
-	for _, s := range []*sasl.Session{nil, {}, {TLS: &incomplete}} {
+	// A state built by hand has no exporter.
+	fake := &tls.ConnectionState{HandshakeComplete: true, Version: tls.VersionTLS13}
+	for _, s := range []*sasl.Session{nil, {}, {TLS: &incomplete}, {TLS: fake}} {
 		_, err := sasl.SCRAMSHA256Plus("u", "p").Start(context.Background(), s)
 		if !errors.Is(err, sasl.ErrChannelBinding) {
 			t.Errorf("SCRAM-SHA-256-PLUS Start(%+v) = %v, want ErrChannelBinding", s, err)
