@@ -97,3 +97,8 @@ func (e *ProtocolError) Error() string {
 
 // Unwrap returns the cause of e, if any.
 func (e *ProtocolError) Unwrap() error { return e.Err }
+
+// Retry returns [RetryNewConnection]: after a protocol error the client
+// and the server no longer agree on where they are in the dialogue, so the
+// connection cannot be used again, but a new one may succeed.
+func (e *ProtocolError) Retry() Retry { return RetryNewConnection }

@@ -2,6 +2,7 @@ package reply
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"testing"
@@ -51,5 +52,15 @@ func TestViolationString(t *testing.T) {
 	}
 	if got := (ViolationUnexpectedReply + 1).String(); got != "Violation(12)" {
 		t.Errorf("Violation(12).String() = %q, want %q", got, "Violation(12)")
+	}
+}
+
+func TestProtocolErrorRetry(t *testing.T) {
+	// Whatever the violation, the connection is out of step: reconnect.
+	for v := ViolationLineTooLong; v <= ViolationUnexpectedReply; v++ {
+		err := fmt.Errorf("client: %w", &ProtocolError{Kind: v})
+		if got := RetryFor(err); got != RetryNewConnection {
+			t.Errorf("RetryFor(wrapped %v) = %v, want %v", v, got, RetryNewConnection)
+		}
 	}
 }

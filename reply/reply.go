@@ -93,6 +93,17 @@ func (r Reply) Clone() Reply {
 	return r
 }
 
+// Err returns nil if r is not a failure (class 2 or 3, or no valid code),
+// and an [*Error] holding a clone of r, with an empty Command, if r is a
+// transient (4xx) or permanent (5xx) failure.
+func (r Reply) Err() error {
+	switch r.Class() {
+	case ClassTransient, ClassPermanent:
+		return &Error{Reply: r.Clone()}
+	}
+	return nil
+}
+
 // String returns the reply on one line, safe to print or log: the code, the
 // enhanced code if any and the text, separated by spaces, with the line
 // breaks of a multi-line reply written as the two characters `\n`.

@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"unicode/utf8"
@@ -136,5 +137,42 @@ func TestClone(t *testing.T) {
 	}
 	if c.Code != r.Code || c.lines != r.lines {
 		t.Errorf("Clone() = %+v, want code and lines of %+v", c, r)
+	}
+}
+
+func TestReplyErr(t *testing.T) {
+	for _, tt := range []struct {
+		wire string
+		fail bool
+	}{
+		{"250 2.1.0 Ok\r\n", false},
+		{"334 VXNlcm5hbWU6\r\n", false},
+		{"354 go ahead\r\n", false},
+		{"451 4.7.1 Greylisted\r\n", true},
+		{"530-5.7.0 Authentication Required.\r\n530 5.7.0 Learn more\r\n", true},
+	} {
+		r, err := Parse([]byte(tt.wire), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = r.Err()
+		if !tt.fail {
+			if err != nil {
+				t.Errorf("Parse(%q).Err() = %v, want nil", tt.wire, err)
+			}
+			continue
+		}
+		e, ok := errors.AsType[*Error](err)
+		if !ok || e.Command != "" || e.Reply.Code != r.Code || e.Reply.Enhanced != r.Enhanced || !slices.Equal(e.Reply.Lines(), r.Lines()) {
+			t.Fatalf("Parse(%q).Err() = %#v, want an *Error holding the reply", tt.wire, err)
+		}
+		// The Error owns a copy of the text.
+		r.text[0] ^= 0x20
+		if e.Reply.Text() == r.Text() {
+			t.Errorf("Parse(%q).Err() shares its text with the reply", tt.wire)
+		}
+	}
+	if err := (Reply{}).Err(); err != nil {
+		t.Errorf("Reply{}.Err() = %v, want nil", err)
 	}
 }
