@@ -58,14 +58,14 @@
 //
 //  1. Call [Mechanism.Start] with the [Session]; a failure aborts before
 //     anything is sent.
-//  2. Call [Conversation.Start] for the initial response. If it is nil,
+//  2. Call the Conversation's Start method for the initial response. If it is nil,
 //     send "AUTH NAME"; otherwise send "AUTH NAME " followed by
 //     [EncodeInitialResponse], unless the line would exceed 512 octets:
 //     then send "AUTH NAME", and answer the server's first 334 (an empty
 //     challenge) with [EncodeResponse] of the initial response instead of
 //     calling Next.
 //  3. For every 334 reply, decode its text with [DecodeChallenge] (an empty
-//     text is an empty challenge), pass it to [Conversation.Next] and send
+//     text is an empty challenge), pass it to the Conversation's Next and send
 //     [EncodeResponse] of the result as one line (an empty response is an
 //     empty line). If decoding or Next fails, or too many challenges came,
 //     send "*" to cancel, read the server's reply (usually 501) and return

@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// Reasons a mechanism fails, for use with [errors.Is]. They are never
-// returned bare: an [*Error] wraps them and names the mechanism.
+// Reasons a mechanism fails, for use with [errors.Is]. The package never
+// returns them bare: an [*Error] wraps them and names the mechanism.
 var (
 	// ErrMalformedChallenge means a server challenge is not valid base64
 	// or not what the mechanism expects at this step. The client cancels

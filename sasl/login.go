@@ -22,12 +22,13 @@ func Login(username, password string) Mechanism {
 		strength: StrengthCleartext,
 		exposes:  true,
 		start: func(context.Context, *Session) (Conversation, error) {
-			return &loginConv{username: username, password: password}, nil
+			return &loginConv{convName: "LOGIN", username: username, password: password}, nil
 		},
 	}
 }
 
 type loginConv struct {
+	convName
 	username, password string
 	rounds             int
 	sentUser           bool
@@ -66,12 +67,13 @@ func CRAMMD5(username, secret string) Mechanism {
 		strength: StrengthWeak,
 		exposes:  true,
 		start: func(context.Context, *Session) (Conversation, error) {
-			return &cramConv{username: username, secret: secret}, nil
+			return &cramConv{convName: "CRAM-MD5", username: username, secret: secret}, nil
 		},
 	}
 }
 
 type cramConv struct {
+	convName
 	username, secret string
 	done             bool
 }

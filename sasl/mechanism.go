@@ -34,8 +34,9 @@ type Mechanism interface {
 }
 
 // Conversation is the client's side of one authentication attempt. It is a
-// go-sasl [gosasl.Client], so it also works with libraries that take one.
-// A Conversation is used by one goroutine and is not reusable.
+// [github.com/emersion/go-sasl.Client], so it also works with libraries that
+// take one. A Conversation is used by one goroutine and is not reusable. The
+// conversations of this package print as their mechanism's name only.
 //
 // Start returns the mechanism's name and its initial response: nil when the
 // mechanism has none (the client waits for a first challenge), non-nil and
@@ -88,8 +89,9 @@ type Session struct {
 	VerifiedTLS bool
 	// Offered holds the mechanisms the server advertised in its EHLO AUTH
 	// keyword after TLS (never the pre-TLS list, which an attacker can
-	// forge). Matching is case-insensitive. Nil means unknown; SCRAM then
-	// does not announce channel binding support ("y" flag).
+	// forge). Matching is case-insensitive. [Negotiate] treats nil as
+	// empty; for SCRAM, nil means unknown, and the conversation then does
+	// not announce channel binding support ("y" flag).
 	Offered []string
 }
 
@@ -283,13 +285,14 @@ func From(name string, c gosasl.Client, exposesSecret bool) (Mechanism, error) {
 		strength: strength,
 		exposes:  exposesSecret,
 		start: func(context.Context, *Session) (Conversation, error) {
-			return &adapter{name: name, c: c}, nil
+			return &adapter{convName: convName(name), name: name, c: c}, nil
 		},
 	}, nil
 }
 
 // adapter turns a go-sasl client into a Conversation.
 type adapter struct {
+	convName
 	name string
 	c    gosasl.Client
 }
@@ -317,3 +320,10 @@ func (a *adapter) Next(challenge []byte) ([]byte, error) {
 }
 
 func (a *adapter) Finish(bool) error { return nil }
+
+// convName is embedded in conversations so that printing one shows only
+// its mechanism's name, never the credentials it holds.
+type convName string
+
+func (n convName) String() string   { return "sasl.Conversation(" + string(n) + ")" }
+func (n convName) GoString() string { return n.String() }

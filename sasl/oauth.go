@@ -161,10 +161,11 @@ func (m *oauthMechanism) begin(ctx context.Context, s *Session, refresh bool) (C
 		}
 		ir = fmt.Appendf(ir, "\x01auth=Bearer %s\x01\x01", token)
 	}
-	return &oauthConv{name: m.name, ir: ir}, nil
+	return &oauthConv{convName: convName(m.name), name: m.name, ir: ir}, nil
 }
 
 type oauthConv struct {
+	convName
 	name string
 	ir   []byte
 	fail *OAuthError

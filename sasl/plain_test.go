@@ -257,6 +257,21 @@ func TestMechanismsDoNotPrintSecrets(t *testing.T) {
 			}
 		}
 	}
+	for _, m := range ms {
+		if m.ChannelBinding() {
+			continue
+		}
+		conv, err := m.Start(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, _ = conv.Start()
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			if s := fmt.Sprintf(verb, conv); strings.Contains(s, secret) || !strings.Contains(s, m.Name()) {
+				t.Errorf("fmt.Sprintf(%q, conversation of %s) = %q, shows the secret or not the name", verb, m.Name(), s)
+			}
+		}
+	}
 	if s := fmt.Sprintf("%#v", sasl.StaticToken(secret)); strings.Contains(s, secret) {
 		t.Errorf("StaticToken prints as %q", s)
 	}

@@ -109,7 +109,7 @@ func newSCRAM(name string, strength Strength, plus bool, creds *scramCredentials
 			default:
 				conv = client.NewConversation()
 			}
-			return &scramConv{name: name, conv: conv}, nil
+			return &scramConv{convName: convName(name), name: name, conv: conv}, nil
 		},
 	}
 }
@@ -122,6 +122,7 @@ func plusNotOffered(s *Session, name string) bool {
 }
 
 type scramConv struct {
+	convName
 	name   string
 	conv   *scram.ClientConversation
 	step   int

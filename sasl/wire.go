@@ -6,7 +6,7 @@ import (
 )
 
 // DecodeChallenge decodes the text of a 334 reply into a challenge for
-// [Conversation.Next] (RFC 4954 section 4). An empty text is an empty
+// the Conversation's Next method (RFC 4954 section 4). An empty text is an empty
 // challenge. Surrounding spaces are ignored and missing "=" padding is
 // tolerated; anything else that is not base64 is an [*Error] wrapping
 // [ErrMalformedChallenge], upon which the client cancels the exchange.
