@@ -39,7 +39,8 @@ type Policy struct {
 //
 // Negotiate returns a [*NegotiationError] when no mechanism is usable and a
 // [*NameError] when an available mechanism or p.Mechanism has an invalid
-// name. It does not modify available.
+// name. Nil entries in available are skipped. It does not modify
+// available.
 func Negotiate(s *Session, available []Mechanism, p *Policy) ([]Mechanism, error) {
 	if s == nil {
 		s = &Session{}
@@ -68,6 +69,9 @@ func Negotiate(s *Session, available []Mechanism, p *Policy) ([]Mechanism, error
 	var rejected []Rejection
 	var seen []string
 	for _, m := range available {
+		if m == nil {
+			continue
+		}
 		name := m.Name()
 		if !validName(name) {
 			return nil, &NameError{Name: name}

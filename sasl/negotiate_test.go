@@ -15,6 +15,10 @@ import (
 func names(ms []sasl.Mechanism) []string {
 	var out []string
 	for _, m := range ms {
+		if m == nil {
+			out = append(out, "<nil>")
+			continue
+		}
 		out = append(out, m.Name())
 	}
 	return out
@@ -90,6 +94,7 @@ func TestNegotiate(t *testing.T) {
 		{"nothing offered", verified(""), pw[3:4], nil, nil, []sasl.Rejection{{"PLAIN", sasl.ReasonNotOffered}}},
 		{"nil session", nil, pw[3:4], nil, nil, []sasl.Rejection{{"PLAIN", sasl.ReasonNotOffered}}},
 		{"no mechanisms", verified(exim), nil, nil, nil, nil},
+		{"nil entries skipped", verified(exim), []sasl.Mechanism{nil, sasl.Login("u", "p"), nil}, nil, []string{"LOGIN"}, nil},
 		{"duplicate names: first wins", verified(exim), []sasl.Mechanism{sasl.Plain("", "a", "p"), sasl.Plain("", "b", "p")},
 			&sasl.Policy{AllowFallback: true}, []string{"PLAIN"}, nil},
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/seed-e4e66a4f/smtp/sasl"
@@ -47,6 +48,31 @@ func TestSCRAMAgainstXDGServer(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSCRAMConcurrentUse(t *testing.T) {
+	// One mechanism value (as kept in client options) serves parallel
+	// connections; run with -race.
+	srv := newSCRAMServer(t, scram.SHA256, "u", "p", 4096)
+	m := sasl.Password("u", "p")[1]
+	if m.Name() != "SCRAM-SHA-256" {
+		t.Fatalf("Password()[1] is %s", m.Name())
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			conv, err := m.Start(context.Background(), nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			o := runAuth(t, conv, &scramServer{conv: srv.NewConversation()})
+			if !o.success || o.err != nil {
+				t.Errorf("parallel exchange %d: %q, %v", i, o.lines, o.err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestSCRAMWrongPassword(t *testing.T) {
