@@ -9,17 +9,20 @@ type Subject uint8
 // The subjects of RFC 3463 section 3. The zero value, SubjectOther, is
 // itself a valid subject.
 const (
-	SubjectOther       Subject = 0 // X.0.XXX other or undefined status
-	SubjectAddressing  Subject = 1 // X.1.XXX addressing status
-	SubjectMailbox     Subject = 2 // X.2.XXX mailbox status
-	SubjectMailSystem  Subject = 3 // X.3.XXX mail system status
-	SubjectNetwork     Subject = 4 // X.4.XXX network and routing status
-	SubjectProtocol    Subject = 5 // X.5.XXX mail delivery protocol status
-	SubjectContent     Subject = 6 // X.6.XXX message content or media status
-	SubjectPolicy      Subject = 7 // X.7.XXX security or policy status
-	maxSubject                 = SubjectPolicy
-	maxDetail                  = 999
-	maxEnhancedCodeLen         = len("5.123.123")
+	SubjectOther      Subject = 0 // X.0.XXX other or undefined status
+	SubjectAddressing Subject = 1 // X.1.XXX addressing status
+	SubjectMailbox    Subject = 2 // X.2.XXX mailbox status
+	SubjectMailSystem Subject = 3 // X.3.XXX mail system status
+	SubjectNetwork    Subject = 4 // X.4.XXX network and routing status
+	SubjectProtocol   Subject = 5 // X.5.XXX mail delivery protocol status
+	SubjectContent    Subject = 6 // X.6.XXX message content or media status
+	SubjectPolicy     Subject = 7 // X.7.XXX security or policy status
+)
+
+const (
+	maxSubject         = SubjectPolicy
+	maxDetail          = 999
+	maxEnhancedCodeLen = len("5.123.123")
 )
 
 var subjectNames = [...]string{

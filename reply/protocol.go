@@ -72,9 +72,16 @@ func (v Violation) String() string {
 // is out of step: unlike an [*Error], the server did not answer "no", and
 // the connection should not be used again.
 type ProtocolError struct {
-	Kind Violation // what went wrong
-	Line int       // 1-based line of the reply where it went wrong; 0 if not applicable
-	Err  error     // optional cause, returned by Unwrap
+	// Kind is what went wrong.
+	Kind Violation
+	// Line is the 1-based line of the reply where it went wrong, or 0 if
+	// not applicable. For ViolationTooManyLines and ViolationTrailingData it
+	// is the first line beyond the limit or the reply.
+	Line int
+	// Err is the cause, if any, returned by Unwrap: io.ErrUnexpectedEOF
+	// for ViolationUnexpectedEOF, an I/O error met while an over-long line
+	// was discarded, or whatever the client attaches.
+	Err error
 }
 
 // Error returns a message such as "smtp: protocol error: line too long (line 3)",

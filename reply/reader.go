@@ -69,8 +69,9 @@ func NewReader(br *bufio.Reader, limits *Limits) *Reader {
 // The syntax is strict (RFC 5321 section 4.2): every line starts with the
 // same valid code, followed by '-' on every line but the last, and by a
 // space or the end of the line on the last. Lines end with CRLF or a bare
-// LF; a CR elsewhere is part of the text. The enhanced status code is
-// recognised as [Parse] describes it in [Reply].
+// LF; a CR elsewhere is part of the text. A line of three digits alone is
+// a last line with no text. The enhanced status code is recognised as
+// described in [Reply].
 //
 // Errors:
 //   - io.EOF, as is, if the stream ends cleanly before the first byte of

@@ -15,6 +15,15 @@ import (
 // a line feed, including control bytes and invalid UTF-8: use
 // [Reply.String] to show it to a person or write it to a log.
 //
+// Enhanced is set when the text of the first line starts with an RFC 3463
+// code whose class is the reply code's class, followed by a space or the
+// end of the line, as in "250 2.1.0 Ok". That code and the space after it
+// are removed from the first line and from every later line that repeats
+// the same code. Anything else that looks like one stays text and leaves
+// Enhanced zero: a code of another class ("250 5.1.1 Ok"), a subject above
+// 7, a number of more than three digits, a code followed by a tab or a dot,
+// or a code that appears first on a later line.
+//
 // The zero value is an empty Reply that means "no reply": Code is 0, Text
 // returns "" and Lines returns nil.
 //
