@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed-e4e66a4f/smtp/reply"
+	"github.com/seed-e4e66a4f/smtp/sasl"
 )
 
 // ContextDialer opens network connections. *net.Dialer, *tls.Dialer and the
@@ -79,6 +80,38 @@ type Options struct {
 	// MaskAddresses, when true, replaces the local part of every mail
 	// address in the transcript (commands and replies) with "***".
 	MaskAddresses bool
+
+	// Auth holds the credentials, as SASL mechanisms, that [Client.Auth]
+	// uses when called without mechanisms and that [Client.Send] uses to
+	// authenticate when the server answers 530 "authentication required".
+	// For a password, sasl.Password(user, password) offers every password
+	// mechanism and the strongest one the server advertises (after TLS)
+	// is chosen. Nil means no credentials: Send returns the 530 error.
+	Auth []sasl.Mechanism
+
+	// AuthMechanism, when not empty, pins the mechanism (such as "PLAIN")
+	// that authentication must use; empty means the strongest usable one.
+	AuthMechanism string
+
+	// AuthFallback lets authentication try the next weaker usable
+	// mechanism when the server refuses one as too weak (534) or
+	// unsupported (504). False (the default) never falls back.
+	AuthFallback bool
+
+	// AllowInsecureAuth permits mechanisms that expose a reusable secret
+	// (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5) on a session that is
+	// not TLS with a verified certificate. Anyone who can read the
+	// connection then learns the password or token. False (the default)
+	// refuses them, whatever the host name.
+	AllowInsecureAuth bool
+
+	// MaxAuthRounds caps the 334 challenges one AUTH exchange may take
+	// before the client cancels it. Zero means 8.
+	MaxAuthRounds int
+
+	// Retry is the retry policy of [SendMail]; its zero value selects the
+	// defaults documented on [RetryPolicy]. Client methods ignore it.
+	Retry RetryPolicy
 }
 
 // TLSMode is the TLS policy of a session.

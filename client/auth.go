@@ -1,0 +1,307 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"github.com/seed-e4e66a4f/smtp/reply"
+	"github.com/seed-e4e66a4f/smtp/sasl"
+)
+
+// defaultMaxAuthRounds is the default of Options.MaxAuthRounds.
+const defaultMaxAuthRounds = 8
+
+// maxCommandLine is the longest command line RFC 5321 section 4.5.3.1.4
+// allows, CRLF included. An AUTH line with its initial response must fit
+// (RFC 4954 section 4).
+const maxCommandLine = 512
+
+// ErrTooManyChallenges is the cause, inside an [*AuthError], when the server
+// sent more 334 challenges than Options.MaxAuthRounds allows: the client
+// cancelled the exchange with "*".
+var ErrTooManyChallenges = errors.New("smtp: too many AUTH challenges")
+
+// AuthError reports an authentication that the client itself ended or could
+// not start, as opposed to a refusal from the server (which is a
+// [*reply.Error] with Command "AUTH"). Err says why:
+//
+//   - a [*sasl.Error] from the mechanism's Start (such as a token source
+//     failure or [sasl.ErrInvalidCredentials]): nothing was sent;
+//   - a [*sasl.Error] wrapping [sasl.ErrMalformedChallenge] or
+//     [sasl.ErrUnexpectedChallenge], or [ErrTooManyChallenges]: the client
+//     answered the server's 334 with "*" and read its reply; the session
+//     stays usable;
+//   - a [*sasl.Error] wrapping [sasl.ErrServerSignature] or
+//     [sasl.ErrIncomplete]: the server said 235 without proving that it
+//     knows the password (SCRAM); the connection is closed.
+//
+// The error never contains credentials.
+type AuthError struct {
+	// Mechanism is the SASL mechanism in use, such as "SCRAM-SHA-256".
+	Mechanism string
+	// Err is the cause.
+	Err error
+}
+
+// Error returns a message like "smtp: AUTH LOGIN: malformed challenge".
+func (e *AuthError) Error() string {
+	msg := "unknown error"
+	if e.Err != nil {
+		msg = e.Err.Error()
+		if se, ok := e.Err.(*sasl.Error); ok && se.Err != nil {
+			msg = se.Err.Error() // without sasl's own "smtp: sasl: MECH: " prefix
+		}
+	}
+	return "smtp: AUTH " + e.Mechanism + ": " + msg
+}
+
+// Unwrap returns e.Err.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Retry returns [reply.RetryNever]: the same mechanism and credentials fail
+// the same way.
+func (e *AuthError) Retry() reply.Retry { return reply.RetryNever }
+
+// Auth authenticates the session with the AUTH command (RFC 4954). It tries
+// mechs, or Options.Auth when mechs is empty, as [sasl.Negotiate] orders
+// them: the strongest mechanism that the server advertised in its last EHLO
+// reply (the one after STARTTLS, never the list sent before TLS) and that is
+// safe on this session; with Options.AuthFallback, the next one when the
+// server refuses a mechanism as too weak (534) or unsupported (504).
+// Options.AuthMechanism pins one mechanism.
+//
+// Before sending anything Auth refuses: without mechanisms (an
+// [*InputError]); during a mail transaction (an [*InputError]); when the
+// server did not advertise AUTH (an [*UnsupportedError]); when no
+// mechanism is usable (a [*sasl.NegotiationError]); and when the usable
+// mechanisms would expose a reusable secret (PLAIN, LOGIN, XOAUTH2,
+// OAUTHBEARER, CRAM-MD5) on a session that is not TLS with a verified
+// certificate: a [*TLSError] of reason [TLSReasonNotSecure], which matches
+// [reply.ErrTLSRequired] and wraps the [*sasl.NegotiationError]. Only
+// Options.AllowInsecureAuth lifts that refusal; there is no exception by
+// host name.
+//
+// The whole exchange, every challenge included, is bounded by
+// Timeouts.Command, and at most Options.MaxAuthRounds (default 8)
+// challenges are answered. The client sends "*" only in answer to a 334, to
+// cancel: after too many challenges or a malformed one (an [*AuthError]).
+//
+// On success Auth returns the server's 235 reply. The server's refusals are
+// [*reply.Error] values (Command "AUTH") recognised by the reply
+// predicates: 535 [reply.IsAuthFailed], 534 [reply.IsMechanismTooWeak],
+// 538 [reply.IsTLSRequired], 454 [reply.IsAuthTemporary], 432
+// [reply.IsPasswordTransition]. After any of them, and after a cancelled
+// exchange, the session stays usable. When an XOAUTH2 or OAUTHBEARER token
+// is refused (535), Auth asks the token source for a fresh one and tries
+// once more. Other failures are those of a broken connection (see
+// [Client]).
+//
+// Credentials never appear in the transcript (the AUTH argument and every
+// line answering a 334 are logged as "<redacted>") nor in errors.
+func (c *Client) Auth(ctx context.Context, mechs ...sasl.Mechanism) (reply.Reply, error) {
+	if c.err != nil || c.closed {
+		_, err := c.enter(ctx)
+		return reply.Reply{}, err
+	}
+	if len(mechs) == 0 {
+		mechs = c.opts.Auth
+	}
+	if len(mechs) == 0 {
+		return reply.Reply{}, &InputError{Field: "AUTH", Reason: "no mechanisms: pass some or set Options.Auth"}
+	}
+	if c.tx.active {
+		return reply.Reply{}, &InputError{Field: "call", Value: "AUTH", Reason: "not permitted during a mail transaction"}
+	}
+	if !c.ext.Has("AUTH") {
+		return reply.Reply{}, &UnsupportedError{Extension: "AUTH", Option: "authentication"}
+	}
+	sess := c.saslSession()
+	list, err := sasl.Negotiate(sess, mechs, &sasl.Policy{
+		Mechanism:     c.opts.AuthMechanism,
+		AllowInsecure: c.opts.AllowInsecureAuth,
+		AllowFallback: c.opts.AuthFallback,
+	})
+	if err != nil {
+		if ne, ok := errors.AsType[*sasl.NegotiationError](err); ok && ne.Insecure() {
+			return reply.Reply{}, &TLSError{Reason: TLSReasonNotSecure, Mode: c.mode, Err: err}
+		}
+		return reply.Reply{}, err
+	}
+
+	if d := c.opts.Timeouts.timeout(stageCommand); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	stop, err := c.enter(ctx)
+	if err != nil {
+		return reply.Reply{}, err
+	}
+	r, err := c.authenticate(ctx, sess, list)
+	err = c.leave(ctx, stop, "AUTH", err)
+	return r, err
+}
+
+// saslSession describes the session to the mechanisms.
+func (c *Client) saslSession() *sasl.Session {
+	s := &sasl.Session{
+		ServerName:  c.serverName,
+		TLS:         c.tlsState,
+		VerifiedTLS: c.secure,
+		Offered:     c.ext.AuthMechanisms(),
+	}
+	if c.opts.TLSConfig != nil && c.opts.TLSConfig.ServerName != "" {
+		s.ServerName = c.opts.TLSConfig.ServerName
+	}
+	if a, ok := c.raw.RemoteAddr().(*net.TCPAddr); ok {
+		s.Port = a.Port
+	}
+	if s.Offered == nil {
+		s.Offered = []string{}
+	}
+	return s
+}
+
+// authenticate tries the negotiated mechanisms in order. See Auth.
+func (c *Client) authenticate(ctx context.Context, sess *sasl.Session, list []sasl.Mechanism) (reply.Reply, error) {
+	var err error
+	for _, m := range list {
+		var r reply.Reply
+		r, err = c.authWith(ctx, sess, m)
+		if err == nil || c.err != nil {
+			return r, err
+		}
+		if reply.IsAuthFailed(err) {
+			if rm, ok := m.(sasl.Refresher); ok {
+				// A refused token may have expired: ask for a new one,
+				// once. If that fails, report the server's refusal.
+				r2, err2 := c.authWith(ctx, sess, rm.Refresh())
+				if _, startFailed := errors.AsType[*startError](err2); startFailed {
+					return r, err
+				}
+				return r2, err2
+			}
+			return r, err
+		}
+		re, ok := errors.AsType[*reply.Error](err)
+		if !ok || !(reply.IsMechanismTooWeak(err) || re.Reply.Code == reply.CodeParamNotImplemented) {
+			break
+		}
+	}
+	if se, ok := errors.AsType[*startError](err); ok {
+		err = se.err
+	}
+	return reply.Reply{}, err
+}
+
+// startError marks a failure of the mechanism's Start: nothing was sent.
+type startError struct{ err error }
+
+func (e *startError) Error() string { return e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
+
+// authWith runs one AUTH exchange with m.
+func (c *Client) authWith(ctx context.Context, sess *sasl.Session, m sasl.Mechanism) (reply.Reply, error) {
+	name := m.Name()
+	conv, err := m.Start(ctx, sess)
+	if err != nil {
+		return reply.Reply{}, &startError{&AuthError{Mechanism: name, Err: err}}
+	}
+	_, ir, err := conv.Start()
+	if err != nil {
+		return reply.Reply{}, &startError{&AuthError{Mechanism: name, Err: err}}
+	}
+
+	c.line = append(c.line[:0], "AUTH "...)
+	c.line = append(c.line, name...)
+	var pending []byte // an initial response too long for the AUTH line
+	if ir != nil {
+		enc := sasl.EncodeInitialResponse(ir)
+		if len(c.line)+1+len(enc)+2 <= maxCommandLine {
+			c.line = append(c.line, ' ')
+			c.line = append(c.line, enc...)
+		} else {
+			pending = ir
+		}
+	}
+	exp := expect{verb: "AUTH", stage: stageCommand, want: wantAuth}
+	r, err := c.roundTrip(ctx, exp, c.line)
+
+	maxRounds := c.opts.MaxAuthRounds
+	if maxRounds <= 0 {
+		maxRounds = defaultMaxAuthRounds
+	}
+	exp.sensitive = true
+	for rounds := 1; err == nil && r.Code == reply.CodeAuthContinue; rounds++ {
+		if rounds > maxRounds {
+			return reply.Reply{}, c.cancelAuth(ctx, name, ErrTooManyChallenges)
+		}
+		var resp []byte
+		if pending != nil {
+			// RFC 4954 section 4: the initial response goes in answer to
+			// the first (empty) challenge.
+			resp, pending = pending, nil
+		} else {
+			ch, derr := sasl.DecodeChallenge(r.Text())
+			if derr != nil {
+				return reply.Reply{}, c.cancelAuth(ctx, name, derr)
+			}
+			var nerr error
+			if resp, nerr = conv.Next(ch); nerr != nil {
+				return reply.Reply{}, c.cancelAuth(ctx, name, nerr)
+			}
+		}
+		c.line = append(c.line[:0], sasl.EncodeResponse(resp)...)
+		r, err = c.roundTrip(ctx, exp, c.line)
+	}
+	if err != nil {
+		if c.err != nil {
+			return reply.Reply{}, err
+		}
+		if ferr := conv.Finish(false); ferr != nil {
+			// The mechanism's account (an OAuth error challenge) next to
+			// the server's refusal; both reachable with errors.Is/As.
+			err = &authRefusal{reply: err, detail: ferr}
+		}
+		if r != nil {
+			return r.Clone(), err
+		}
+		return reply.Reply{}, err
+	}
+	out := r.Clone()
+	if ferr := conv.Finish(true); ferr != nil {
+		// 235 from a server that did not prove it knows the password:
+		// not the server the credentials belong to.
+		return out, c.fail(&AuthError{Mechanism: name, Err: ferr})
+	}
+	return out, nil
+}
+
+// cancelAuth answers the pending 334 with "*" (RFC 4954 section 4), reads
+// the server's reply and returns an *AuthError for cause. A reply other than
+// a 4xx/5xx refusal means client and server no longer agree: the connection
+// is closed.
+func (c *Client) cancelAuth(ctx context.Context, mech string, cause error) error {
+	aerr := &AuthError{Mechanism: mech, Err: cause}
+	c.line = append(c.line[:0], '*')
+	r, err := c.roundTrip(ctx, expect{verb: "AUTH", stage: stageCommand, want: wantAuth, sensitive: true}, c.line)
+	switch {
+	case c.err != nil:
+		return err
+	case err == nil:
+		// 235 or 334 after "*": the server ignored the cancellation.
+		return errors.Join(aerr, c.unexpected(expect{verb: "AUTH"}, r))
+	}
+	return aerr
+}
+
+// authRefusal is the server's refusal of an AUTH exchange together with the
+// mechanism's account of it.
+type authRefusal struct {
+	reply  error // the *reply.Error
+	detail error // from Conversation.Finish
+}
+
+func (e *authRefusal) Error() string   { return e.reply.Error() + " (" + e.detail.Error() + ")" }
+func (e *authRefusal) Unwrap() []error { return []error{e.reply, e.detail} }
