@@ -48,7 +48,9 @@ const (
 	CodeEncryptionRequired     Code = 538 // encryption required for requested authentication mechanism
 )
 
-// Reply codes defined by RFC 7504 and seen in the wild.
+// Reply codes defined by RFC 7504 and RFC 5248. RFC 1870 (SIZE) uses 452
+// and 552, RFC 3207 (STARTTLS) 454 and 530, RFC 3030 (CHUNKING) and
+// RFC 8689 (REQUIRETLS) define no new basic codes, only enhanced ones.
 const (
 	CodeNoMailService    Code = 521 // host does not accept mail (RFC 7504)
 	CodeEncryptionNeeded Code = 523 // encryption needed (RFC 5248, enhanced code X.7.10)

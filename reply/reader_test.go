@@ -212,3 +212,23 @@ func TestReadReplyIOError(t *testing.T) {
 		}
 	}
 }
+
+func TestReadReplyAllocs(t *testing.T) {
+	// Reading into a reused Reply does not allocate, for one-line and
+	// multi-line replies, once the Reply has grown.
+	for _, wire := range []string{benchOneLine, benchEHLO, "550-5.1.1 a\r\n550 5.1.1 b\r\n"} {
+		r := NewReader(bufio.NewReader(newLoop(wire)), nil)
+		var got Reply
+		if err := r.ReadReply(&got); err != nil {
+			t.Fatal(err)
+		}
+		allocs := testing.AllocsPerRun(100, func() {
+			if err := r.ReadReply(&got); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("ReadReply(%q) into a reused Reply: %v allocations, want 0", wire, allocs)
+		}
+	}
+}
