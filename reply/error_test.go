@@ -166,3 +166,27 @@ func TestNilErrorIs(t *testing.T) {
 		t.Error("(*Error)(nil).Is(ErrTransient) = true, want false")
 	}
 }
+
+// Reply.Err makes an *Error with no command; the rules that need the
+// command fall back to the text.
+func TestReplyErrClassifies(t *testing.T) {
+	tests := []struct {
+		wire string
+		is   func(error) bool
+		name string
+	}{
+		{"454 4.7.0 Temporary authentication failure\r\n", reply.IsAuthTemporary, "IsAuthTemporary"},
+		{"530 5.7.0 Must issue a STARTTLS command first\r\n", reply.IsTLSRequired, "IsTLSRequired"},
+		{"552 Message size exceeds maximum permitted\r\n", reply.IsMessageTooLarge, "IsMessageTooLarge"},
+		{"550 5.1.1 No such user here\r\n", reply.IsMailboxUnavailable, "IsMailboxUnavailable"},
+	}
+	for _, tt := range tests {
+		err := mustParse(t, tt.wire).Err()
+		if !tt.is(err) {
+			t.Errorf("%s(Parse(%q).Err()) = false, want true", tt.name, tt.wire)
+		}
+	}
+	if err := mustParse(t, "250 2.0.0 Ok\r\n").Err(); err != nil {
+		t.Errorf("Parse(250).Err() = %v, want nil", err)
+	}
+}

@@ -57,6 +57,7 @@ func TestRetryFor(t *testing.T) {
 		{"wrapped 451", fmt.Errorf("send: %w", tempfail), reply.RetryLater},
 		{"outer Retry method wins", &localError{reply.RetryNever, auth}, reply.RetryNever},
 		{"Retry method deep in the chain", fmt.Errorf("a: %w", &localError{reply.RetryNewConnection, io.EOF}), reply.RetryNewConnection},
+		{"protocol error", &reply.ProtocolError{Kind: reply.ViolationLineTooLong, Line: 1}, reply.RetryNewConnection},
 		{"EOF", io.EOF, reply.RetryNewConnection},
 		{"wrapped unexpected EOF", fmt.Errorf("read reply: %w", io.ErrUnexpectedEOF), reply.RetryNewConnection},
 		{"context canceled", fmt.Errorf("dial: %w", context.Canceled), reply.RetryNever},
