@@ -10,6 +10,7 @@ import (
 	"testing/iotest"
 
 	"github.com/seed-e4e66a4f/smtp/internal/wire"
+	"github.com/seed-e4e66a4f/smtp/reply"
 )
 
 // writeAll writes each part with its own Write call, then closes.
@@ -154,6 +155,9 @@ func TestBodyErrors(t *testing.T) {
 			if got := out.String(); got != tt.written {
 				t.Errorf("writes %.60q: wrote %.60q, want %.60q", tt.parts, got, tt.written)
 			}
+			if got := reply.RetryFor(err); got != reply.RetryNever {
+				t.Errorf("RetryFor(%v) = %v, want %v", err, got, reply.RetryNever)
+			}
 			// Sticky: nothing more is written, Close does not terminate.
 			if n, err2 := w.Write([]byte("more\r\n")); n != 0 || err2 != err {
 				t.Errorf("Write after error = %d, %v; want 0, %v", n, err2, err)
@@ -176,6 +180,9 @@ func TestBodyErrors(t *testing.T) {
 		})
 	}
 }
+
+// BodyError gives its own retry advice to reply.RetryFor.
+var _ interface{ Retry() reply.Retry } = (*wire.BodyError)(nil)
 
 func sameBodyError(err error, want *wire.BodyError) bool {
 	be, ok := errors.AsType[*wire.BodyError](err)

@@ -3,6 +3,8 @@ package wire
 import (
 	"errors"
 	"fmt"
+
+	"github.com/seed-e4e66a4f/smtp/reply"
 )
 
 // BodyErrorKind says what is wrong with a message body. The zero value
@@ -54,6 +56,12 @@ func (e *BodyError) Error() string {
 	}
 	return fmt.Sprintf("smtp: message body: %v on line %d (offset %d)", e.Kind, e.Line, e.Offset)
 }
+
+// Retry returns [reply.RetryNever]: the same body fails the same way on
+// any connection; it must be changed (for example re-encoded as
+// quoted-printable or base64) first. The connection that carried the partial
+// body must be closed, since DATA cannot be withdrawn.
+func (e *BodyError) Retry() reply.Retry { return reply.RetryNever }
 
 // ErrClosed is returned by Write, ReadFrom and Close after a successful
 // Close.
