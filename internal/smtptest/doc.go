@@ -8,7 +8,8 @@
 // exact bytes, [Expect] reads one line from the client and checks it,
 // [ExpectData] reads a DATA body up to its terminator, [StartTLS] upgrades the
 // connection with a certificate from a throw-away certificate authority made
-// in-process, and [Stall], [Dribble], [Close] and [CloseWrite] misbehave.
+// in-process, [Stall], [Dribble], [Close] and [CloseWrite] misbehave, and
+// [Func] tells the test how far the script has got.
 // Every wait on the client is bounded by [Options.Timeout], so a script never
 // hangs a test.
 //

@@ -288,6 +288,13 @@ func StallUntilClosed() Step {
 	})
 }
 
+// Func calls fn when the script reaches it; a non-nil error fails the
+// step. Use it to learn, without sleeping, that the server has got this far,
+// for example by closing a channel before a Stall.
+func Func(fn func() error) Step {
+	return step("Func()", func(*session) error { return fn() })
+}
+
 // Close closes the connection. Any later step fails.
 func Close() Step {
 	return step("Close()", func(ss *session) error {

@@ -311,13 +311,24 @@ func TestClosing(t *testing.T) {
 		}
 	})
 	t.Run("Close interrupts Stall", func(t *testing.T) {
-		srv := smtptest.Start(t, nil, smtptest.Script{smtptest.Stall(time.Hour)})
+		stalling := make(chan struct{})
+		srv := smtptest.Start(t, nil, smtptest.Script{
+			smtptest.Func(func() error { close(stalling); return nil }),
+			smtptest.Stall(time.Hour),
+		})
 		dial(t, srv)
-		// Close may come before or after the accept: either way the script
-		// did not finish and Wait says why.
+		<-stalling
 		srv.Close()
-		if se := stepError(t, srv.Wait()); !strings.Contains(se.Error(), "server closed") {
-			t.Errorf("Wait() = %v, want a step interrupted by Close", se)
+		if se := stepError(t, srv.Wait()); se.Step != 1 || !strings.Contains(se.Error(), "server closed") {
+			t.Errorf("Wait() = %v, want step 1 interrupted by Close", se)
+		}
+	})
+	t.Run("Func error", func(t *testing.T) {
+		boom := errors.New("boom")
+		srv := smtptest.Start(t, nil, smtptest.Script{smtptest.Func(func() error { return boom })})
+		dial(t, srv)
+		if err := srv.Wait(); !errors.Is(err, boom) {
+			t.Errorf("Wait() = %v, want %v", err, boom)
 		}
 	})
 	t.Run("Close step", func(t *testing.T) {
