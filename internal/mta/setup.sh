@@ -33,6 +33,7 @@ T_ALL=$(now_ms)
 export DEBIAN_FRONTEND=noninteractive
 APT_OPTS=(-y -q --no-install-recommends
 	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold
+	-o Dpkg::Options::=--force-unsafe-io
 	-o DPkg::Lock::Timeout=120)
 APT_LOG=$MTA_BASE/apt.log
 NOBODY_UID=$(id -u nobody)
@@ -205,10 +206,10 @@ setup_postfix() {
 		dovecot -c "$DV/dovecot.conf" -n >/dev/null || die "dovecot rejects $DV/dovecot.conf"
 	fi
 
-	# set-permissions creates the queue directories with their owners; check
-	# validates. Both log only to the (not yet running) log service, so rerun
-	# check under a pty to show a fatal error on the terminal.
-	postfix -c "$ETC" set-permissions >/dev/null 2>&1 || true
+	# "postfix check" creates the missing queue directories with their owners
+	# and validates the config ("set-permissions" is not needed for a fresh
+	# instance and takes seconds). It logs only to the log service, which is not
+	# running yet, so on failure rerun it under a pty to see the fatal error.
 	if ! postfix -c "$ETC" check >/dev/null 2>&1; then
 		script -qec "postfix -c $ETC check" /dev/null >&2 || true
 		die "postfix -c $ETC check failed"
