@@ -7,6 +7,7 @@
 # CI stops early and clearly when a server did not come up.
 #
 #   internal/mta/check.sh
+# shellcheck disable=SC2153 # the SMTP_* variables come from the env file
 set -uo pipefail
 # shellcheck source=internal/mta/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -113,7 +114,7 @@ auth_plain() {
 
 # delivery SERVER ADDR MAILDIR: a message to box-check@ lands in MAILDIR/box/new.
 delivery() {
-	local marker="<check-$$-$RANDOM@mta.check>" f i
+	local marker="<check-$$-$RANDOM@mta.check>" f
 	if ! { open_conn "$2" 2>/dev/null && read_reply && send "EHLO check.test" &&
 		send "MAIL FROM:<check@client.test>" && send "RCPT TO:<box-check@$SMTP_DOMAIN>" &&
 		send DATA && [[ $REPLY_LAST == 354* ]] &&
@@ -125,7 +126,7 @@ delivery() {
 	fi
 	send QUIT
 	close_conn
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		f=$(grep -lF "$marker" "$3"/box/new/* 2>/dev/null | head -1)
 		[ -n "$f" ] && break
 		sleep 0.1
@@ -157,7 +158,7 @@ socks() {
 			return
 		}
 		printf -v req '\\x01\\x%02x%s\\x%02x%s' ${#user} "$user" ${#pass} "$pass"
-		printf "$req" >&3
+		printf '%b' "$req" >&3
 		rep=$(readbytes 2)
 		[ "$rep" = 0100 ] || {
 			fail socks "$role" "$addr" "user/pass reply $rep, want 0100"
@@ -175,7 +176,7 @@ socks() {
 	fi
 	port=${target##*:}
 	printf -v req '\\x05\\x01\\x00\\x01\\x7f\\x00\\x00\\x01\\x%02x\\x%02x' $((port >> 8)) $((port & 255))
-	printf "$req" >&3
+	printf '%b' "$req" >&3
 	rep=$(readbytes 10)
 	if [ "${rep:0:4}" != 0500 ]; then
 		fail socks "$role" "$addr" "CONNECT reply $rep, want 0500..."

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are used by the scripts that source this
 # Shared definitions for the internal/mta scripts. Sourced, never run.
 #
 # Layout (everything under one base directory, default ${TMPDIR:-/tmp}/smtp-mta):
@@ -110,7 +111,7 @@ stop_pid() {
 	pid=$(pid_from "$file") || true
 	if alive "$pid"; then
 		kill -TERM "$pid" 2>/dev/null || true
-		for i in $(seq 100); do
+		for _ in $(seq 100); do
 			alive "$pid" || break
 			sleep 0.1
 		done

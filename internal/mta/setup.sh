@@ -98,7 +98,7 @@ setup_packages() {
 EX=$MTA_BASE/exim
 EXIM=$EX/root/usr/sbin/exim4
 setup_exim_binary() {
-	local t deb deps=() missing=() d
+	local t debs deb deps=() missing=() d
 	t=$(now_ms)
 	if [ ! -x "$EXIM" ]; then
 		rm -rf "$EX/debs" "$EX/root"
@@ -110,8 +110,9 @@ setup_exim_binary() {
 	# Shared libraries the daemon needs (a postfix machine lacks libidn12): the
 	# lib* entries of the .deb's Depends, first alternative, version stripped.
 	# exim4-base is left out on purpose: installing it would pull in exim4-config.
-	deb=$(ls "$EX"/debs/exim4-daemon-light_*.deb 2>/dev/null | head -1)
-	if [ -n "$deb" ]; then
+	debs=("$EX"/debs/exim4-daemon-light_*.deb)
+	deb=${debs[0]}
+	if [ -f "$deb" ]; then
 		mapfile -t deps < <(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep '^lib')
 	fi
 	for d in "${deps[@]}"; do installed "$d" || missing+=("$d"); done

@@ -78,8 +78,7 @@ start_postfix() {
 			dovecot -c "$B/dovecot/dovecot.conf" </dev/null >>"$B/log/dovecot.log" 2>&1 ||
 				die "dovecot did not start; see $B/log/dovecot.log"
 		fi
-		local i
-		for i in $(seq 100); do
+		for _ in $(seq 100); do
 			[ -S "$B/spool/auth-dovecot" ] && break
 			sleep 0.05
 		done
@@ -126,10 +125,10 @@ start_one_socks() {
 		</dev/null >>"${pidf%.pid}.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$pidf"
-	wait_port "$(port_of "$addr")" 5 && alive "$pid" || {
+	if ! wait_port "$(port_of "$addr")" 5 || ! alive "$pid"; then
 		cat "${pidf%.pid}.log" >&2
 		die "microsocks on $addr did not start"
-	}
+	fi
 }
 
 start_socks() {
