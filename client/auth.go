@@ -165,24 +165,21 @@ func (c *Client) saslSession() *sasl.Session {
 
 // authenticate tries the negotiated mechanisms in order. See Auth.
 func (c *Client) authenticate(ctx context.Context, sess *sasl.Session, list []sasl.Mechanism) (reply.Reply, error) {
+	var r reply.Reply
 	var err error
 	for _, m := range list {
-		var r reply.Reply
 		r, err = c.authWith(ctx, sess, m)
 		if err == nil || c.err != nil {
 			return r, err
 		}
-		if reply.IsAuthFailed(err) {
-			if rm, ok := m.(sasl.Refresher); ok {
-				// A refused token may have expired: ask for a new one,
-				// once. If that fails, report the server's refusal.
-				r2, err2 := c.authWith(ctx, sess, rm.Refresh())
-				if _, startFailed := errors.AsType[*startError](err2); startFailed {
-					return r, err
-				}
-				return r2, err2
+		if rm, ok := m.(sasl.Refresher); ok && reply.IsAuthFailed(err) {
+			// A refused token may have expired: ask for a new one, once.
+			// If that fails, report the server's refusal.
+			r2, err2 := c.authWith(ctx, sess, rm.Refresh())
+			if _, startFailed := errors.AsType[*startError](err2); !startFailed {
+				r, err = r2, err2
 			}
-			return r, err
+			break
 		}
 		re, ok := errors.AsType[*reply.Error](err)
 		if !ok || !(reply.IsMechanismTooWeak(err) || re.Reply.Code == reply.CodeParamNotImplemented) {
@@ -192,7 +189,7 @@ func (c *Client) authenticate(ctx context.Context, sess *sasl.Session, list []sa
 	if se, ok := errors.AsType[*startError](err); ok {
 		err = se.err
 	}
-	return reply.Reply{}, err
+	return r, err
 }
 
 // startError marks a failure of the mechanism's Start: nothing was sent.

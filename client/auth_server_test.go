@@ -43,6 +43,7 @@ type authBackend struct {
 	mail421     int      // answer 421 to the first mail421 MAIL commands
 	mailErr     *smtp.SMTPError
 	scramNoEnd  bool // SCRAM: claim success without the server-final message
+	data451     int  // answer 451 to the end of the first data451 messages
 
 	mu       sync.Mutex
 	sessions int
@@ -167,6 +168,11 @@ func (s *authSession) Data(r io.Reader) error {
 	}
 	s.cur.Data = b
 	s.b.mu.Lock()
+	if s.b.data451 > 0 {
+		s.b.data451--
+		s.b.mu.Unlock()
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary local problem"}
+	}
 	s.b.msgs = append(s.b.msgs, s.cur)
 	n := len(s.b.msgs)
 	s.b.mu.Unlock()
@@ -390,3 +396,6 @@ func dialAuth(t *testing.T, srv *authServer, opts *Options) *Client {
 
 // testMessage is a small message with CRLF line endings.
 const testMessage = "From: user@example.test\r\nTo: rcpt@example.test\r\nSubject: hello\r\n\r\nHello.\r\n"
+
+// slogNew returns a logger writing to h.
+func slogNew(h slog.Handler) *slog.Logger { return slog.New(h) }

@@ -210,15 +210,17 @@ func (e *RecipientsError) Retry() reply.Retry {
 // once each, and lists them in Result.Recovered:
 //
 //   - 530 "authentication required" ([reply.IsAuthRequired]) with
-//     Options.Auth set: it sends RSET, authenticates as [Client.Auth] does
-//     and sends the transaction again. Without credentials it returns the
+//     Options.Auth set: it ends the transaction with RSET (when MAIL FROM
+//     was accepted), authenticates as [Client.Auth] does and sends the
+//     transaction again. Without credentials it returns the
 //     [*reply.Error], whose [reply.RetryFor] advice is
-//     [reply.RetryAfterAuth]; when authentication fails it returns Auth's
-//     error.
+//     [reply.RetryAfterAuth]. When authentication fails it returns an
+//     error matching both Auth's error (first, for errors.As and
+//     RetryFor) and the 530.
 //   - 530 "must issue a STARTTLS command first" ([reply.IsTLSRequired]) on
 //     a [TLSOpportunistic] session without TLS whose server offers
-//     STARTTLS: it sends RSET and STARTTLS, says EHLO again and sends the
-//     transaction again.
+//     STARTTLS: it ends the transaction as above, sends STARTTLS, says
+//     EHLO again and sends the transaction again.
 //
 // Recipients the server refuses are reported in Result.Recipients and, as
 // a [*RecipientsError], in the error. The message goes to the accepted
@@ -247,28 +249,22 @@ func (c *Client) Send(ctx context.Context, env *Envelope, body io.Reader) (Resul
 	var auth reply.Reply
 	authTried, tlsTried := false, false
 	for {
-		res, t, err := c.transact(ctx, env, body)
+		res, trigger, err := c.transact(ctx, env, body)
 		res.Recovered, res.Auth = recovered, auth
-		if t.trigger == nil || c.err != nil || c.closed {
+		if trigger == nil || c.err != nil || c.closed {
 			return res, err
 		}
 		switch {
-		case !authTried && len(c.opts.Auth) > 0 && reply.IsAuthRequired(t.trigger):
+		case !authTried && len(c.opts.Auth) > 0 && reply.IsAuthRequired(trigger):
 			authTried = true
-			if err := c.resetAfter(ctx, t); err != nil {
-				return res, err
-			}
 			r, aerr := c.Auth(ctx)
 			if aerr != nil {
-				return res, aerr
+				return res, &autoAuthError{err: aerr, cause: trigger}
 			}
 			auth, res.Auth = r, r
-		case !tlsTried && reply.IsTLSRequired(t.trigger) && c.mode == TLSOpportunistic &&
+		case !tlsTried && reply.IsTLSRequired(trigger) && c.mode == TLSOpportunistic &&
 			c.tlsState == nil && c.ext.StartTLS():
 			tlsTried = true
-			if err := c.resetAfter(ctx, t); err != nil {
-				return res, err
-			}
 			if err := c.upgrade(ctx); err != nil {
 				return res, err
 			}
@@ -279,31 +275,23 @@ func (c *Client) Send(ctx context.Context, env *Envelope, body io.Reader) (Resul
 		default:
 			return res, err
 		}
-		recovered = append(recovered, t.trigger)
+		recovered = append(recovered, trigger)
 	}
 }
 
-// attempt is what transact tells Send beyond the Result.
-type attempt struct {
-	// trigger is the refusal that may be overcome by authenticating or
-	// starting TLS, when nothing was delivered; otherwise nil.
-	trigger error
-	// reset reports that the transaction was cleared with RSET (or never
-	// started).
-	reset bool
+// autoAuthError is a failed authentication that Send attempted after an
+// "authentication required" refusal: both errors, the authentication's
+// first.
+type autoAuthError struct {
+	err   error // from Auth
+	cause error // the 530 that asked for it
 }
 
-// resetAfter sends RSET unless transact already did.
-func (c *Client) resetAfter(ctx context.Context, t attempt) error {
-	if t.reset {
-		return nil
-	}
-	_, err := c.Reset(ctx)
-	if c.err != nil {
-		return err
-	}
-	return nil
+func (e *autoAuthError) Error() string {
+	return e.err.Error() + " (authenticating after: " + strings.TrimPrefix(e.cause.Error(), "smtp: ") + ")"
 }
+
+func (e *autoAuthError) Unwrap() []error { return []error{e.err, e.cause} }
 
 // upgrade runs STARTTLS (and EHLO) on an opportunistic session.
 func (c *Client) upgrade(ctx context.Context) error {
@@ -314,18 +302,20 @@ func (c *Client) upgrade(ctx context.Context) error {
 	return c.leave(ctx, stop, "STARTTLS", c.startTLS(ctx))
 }
 
-// transact runs one mail transaction. See Send.
-func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader) (Result, attempt, error) {
-	res := Result{Recipients: make([]RecipientResult, len(env.To))}
+// transact runs one mail transaction. See Send. When nothing was delivered
+// because of a refusal that authenticating or starting TLS may overcome,
+// trigger is that refusal; the transaction is then closed (RSET).
+func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader) (res Result, trigger, err error) {
+	res = Result{Recipients: make([]RecipientResult, len(env.To))}
 	for i, to := range env.To {
 		res.Recipients[i].Address = to
 	}
 	stop, err := c.enter(ctx)
 	if err != nil {
-		return res, attempt{}, err
+		return res, nil, err
 	}
-	fail := func(verb string, err error) (Result, attempt, error) {
-		return res, attempt{}, c.leave(ctx, stop, verb, err)
+	fail := func(verb string, err error) (Result, error, error) {
+		return res, nil, c.leave(ctx, stop, verb, err)
 	}
 
 	// Check every line before sending any, so that invalid input leaves
@@ -404,7 +394,7 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader) (R
 			re := &RecipientError{Address: to, Err: err}
 			res.Recipients[i].Err = re
 			refused = append(refused, re)
-			if rcptTrigger == nil && (reply.IsAuthRequired(err) || reply.IsTLSRequired(err)) {
+			if rcptTrigger == nil && canRecover(err) {
 				rcptTrigger = err
 			}
 		}
@@ -434,32 +424,25 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader) (R
 			// message is to drop the connection.
 			return fail("DATA", c.unexpected(dataExp, dataR))
 		}
-		t := attempt{reset: true}
 		if mailErr == nil {
+			// Close the transaction (no RSET is needed when MAIL failed).
 			if _, err := c.roundTrip(ctx, expect{verb: "RSET", stage: stageCommand}, c.cmdLine("RSET", "")); c.err != nil {
 				return fail("RSET", err)
 			}
 			c.tx = txState{}
 		}
 		err := mailErr
+		trigger = mailErr
 		if err == nil {
 			err = rcptErr
+			if accepted == 0 {
+				trigger = rcptTrigger
+			}
 		}
-		switch {
-		case mailErr != nil:
-			t.trigger = mailErr
-		case accepted == 0:
-			t.trigger = rcptTrigger
+		if !canRecover(trigger) {
+			trigger = nil
 		}
-		if t.trigger != nil && !(reply.IsAuthRequired(t.trigger) || reply.IsTLSRequired(t.trigger)) {
-			t.trigger = nil
-		}
-		if mailErr != nil {
-			// Without a transaction, RSET is not needed; Send sends one
-			// before authenticating.
-			t.reset = false
-		}
-		return res, t, c.leave(ctx, stop, "MAIL FROM", err)
+		return res, trigger, c.leave(ctx, stop, "MAIL FROM", err)
 	}
 	if !withData {
 		dataR, dataErr = c.roundTrip(ctx, dataExp, c.cmdLine("DATA", ""))
@@ -469,15 +452,14 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader) (R
 	}
 	if dataErr != nil {
 		// The transaction stays open after a refused DATA: clear it.
-		t := attempt{reset: true}
-		if reply.IsAuthRequired(dataErr) || reply.IsTLSRequired(dataErr) {
-			t.trigger = dataErr
+		if canRecover(dataErr) {
+			trigger = dataErr
 		}
 		if _, err := c.roundTrip(ctx, expect{verb: "RSET", stage: stageCommand}, c.cmdLine("RSET", "")); c.err != nil {
 			return fail("RSET", err)
 		}
 		c.tx = txState{}
-		return res, t, c.leave(ctx, stop, "DATA", dataErr)
+		return res, trigger, c.leave(ctx, stop, "DATA", dataErr)
 	}
 
 	// 354: the body. From here on the DataWriter owns stop.
@@ -501,7 +483,13 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader) (R
 	case errors.Is(err, ErrDeliveryUnknown):
 		res.State = DeliveryUnknown
 	}
-	return res, attempt{}, err
+	return res, nil, err
+}
+
+// canRecover reports whether Send may overcome err by authenticating or
+// starting TLS.
+func canRecover(err error) bool {
+	return err != nil && (reply.IsAuthRequired(err) || reply.IsTLSRequired(err))
 }
 
 // send queues line and flushes it (no pipelining).
