@@ -249,6 +249,14 @@ func (c *Client) mailLine(from string, opts *MailOptions) (txState, error) {
 		c.line = append(c.line, " REQUIRETLS"...)
 	}
 
+	if len(o.EnvelopeID) > 100 {
+		return tx, &InputError{Field: "ENVID", Value: o.EnvelopeID, Reason: "longer than 100 characters"}
+	}
+	for i := 0; i < len(o.EnvelopeID); i++ {
+		if b := o.EnvelopeID[i]; b < 0x20 || b > 0x7e {
+			return tx, &InputError{Field: "ENVID", Value: o.EnvelopeID, Reason: "not printable ASCII"}
+		}
+	}
 	if o.Return != 0 || o.EnvelopeID != "" {
 		if !c.ext.DSN() {
 			opt := "RET"
@@ -267,14 +275,6 @@ func (c *Client) mailLine(from string, opts *MailOptions) (txState, error) {
 		return tx, &InputError{Field: "RET", Value: o.Return.String(), Reason: "unknown value"}
 	}
 	if o.EnvelopeID != "" {
-		if len(o.EnvelopeID) > 100 {
-			return tx, &InputError{Field: "ENVID", Value: o.EnvelopeID, Reason: "longer than 100 characters"}
-		}
-		for i := 0; i < len(o.EnvelopeID); i++ {
-			if b := o.EnvelopeID[i]; b < 0x20 || b > 0x7e {
-				return tx, &InputError{Field: "ENVID", Value: o.EnvelopeID, Reason: "not printable ASCII"}
-			}
-		}
 		c.line = append(c.line, " ENVID="...)
 		c.line = appendXtext(c.line, o.EnvelopeID)
 	}
