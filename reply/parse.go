@@ -61,8 +61,7 @@ func addLine(dst *Reply, line []byte, n int) (more bool, err error) {
 	if end > 0 && line[end-1] == '\r' {
 		end--
 	}
-	line = line[:end]
-	if len(line) < 3 {
+	if end < 3 {
 		return false, &ProtocolError{Kind: ViolationBadCode, Line: n}
 	}
 	// Unsigned arithmetic: a byte below '2' or '0' wraps to a large value.
@@ -71,23 +70,26 @@ func addLine(dst *Reply, line []byte, n int) (more bool, err error) {
 		return false, &ProtocolError{Kind: ViolationBadCode, Line: n}
 	}
 	code := Code(d0+2)*100 + Code(d1)*10 + Code(d2)
-	text := line[3:]
-	if len(text) > 0 {
-		switch text[0] {
+	var text []byte
+	if end > 3 {
+		switch line[3] {
 		case ' ':
 		case '-':
 			more = true
 		default:
 			return false, &ProtocolError{Kind: ViolationBadSeparator, Line: n}
 		}
-		text = text[1:]
+		text = line[4:end]
 	}
 	if n == 1 {
 		dst.Code = code
-		if len(text) >= 5 && text[0] == line[0] && text[1] == '.' {
-			if e, k := parseEnhanced(text); k > 0 && (k == len(text) || text[k] == ' ') {
-				dst.Enhanced = e
-				text = text[min(k+1, len(text)):]
+		if len(text) >= 5 && text[0] == line[0] && text[1] == '.' && d0 != 1 {
+			// The common form, one digit each ("5.7.0"), inline.
+			if s, d := text[2]-'0', text[4]-'0'; text[3] == '.' && s <= byte(maxSubject) && d <= 9 && (len(text) == 5 || text[5] == ' ') {
+				dst.Enhanced = EnhancedCode{Class: Class(d0 + 2), Subject: Subject(s), Detail: uint16(d)}
+				text = text[min(6, len(text)):]
+			} else {
+				text = stripEnhanced(text, &dst.Enhanced, false)
 			}
 		}
 	} else {
@@ -95,13 +97,31 @@ func addLine(dst *Reply, line []byte, n int) (more bool, err error) {
 			return false, &ProtocolError{Kind: ViolationCodeMismatch, Line: n}
 		}
 		if dst.Enhanced.Class != 0 && len(text) >= 5 && text[0] == line[0] {
-			if e, k := parseEnhanced(text); k > 0 && e == dst.Enhanced && (k == len(text) || text[k] == ' ') {
-				text = text[min(k+1, len(text)):]
-			}
+			text = stripEnhanced(text, &dst.Enhanced, true)
 		}
 		dst.text = append(dst.text, '\n')
 	}
 	dst.text = append(dst.text, text...)
 	dst.lines = n
 	return more, nil
+}
+
+// stripEnhanced removes an enhanced status code, and the space after it,
+// from the start of text if one is there, followed by a space or the end of
+// text. If repeat is false, it stores the code in *e; if repeat is true,
+// it removes the code only when it equals *e.
+func stripEnhanced(text []byte, e *EnhancedCode, repeat bool) []byte {
+	got, k := parseEnhanced(text)
+	switch {
+	case k == 0, repeat && got != *e:
+		return text
+	case k == len(text):
+		text = text[k:]
+	case text[k] == ' ':
+		text = text[k+1:]
+	default:
+		return text
+	}
+	*e = got
+	return text
 }
