@@ -194,7 +194,10 @@ func (s *authSession) scram(mech string, success func() error) (gosasl.Server, e
 	if err != nil {
 		return nil, err
 	}
-	stored := cl.GetStoredCredentials(kf)
+	stored, err := cl.GetStoredCredentialsWithError(kf)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := hash.NewServer(func(user string) (scram.StoredCredentials, error) {
 		if user != authUser {
 			return scram.StoredCredentials{}, errors.New("unknown user")

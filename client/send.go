@@ -445,7 +445,7 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader) (r
 		return res, trigger, c.leave(ctx, stop, "MAIL FROM", err)
 	}
 	if !withData {
-		dataR, dataErr = c.roundTrip(ctx, dataExp, c.cmdLine("DATA", ""))
+		_, dataErr = c.roundTrip(ctx, dataExp, c.cmdLine("DATA", ""))
 		if c.err != nil {
 			return fail("DATA", dataErr)
 		}
