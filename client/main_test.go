@@ -241,8 +241,8 @@ type logCollector struct {
 }
 
 func (h *logCollector) Enabled(context.Context, slog.Level) bool { return true }
-func (h *logCollector) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h *logCollector) WithGroup(string) slog.Handler           { return h }
+func (h *logCollector) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *logCollector) WithGroup(string) slog.Handler            { return h }
 func (h *logCollector) Handle(_ context.Context, r slog.Record) error {
 	rec := logRecord{Msg: r.Message, Attrs: map[string]string{}}
 	r.Attrs(func(a slog.Attr) bool {
