@@ -101,7 +101,15 @@ func addLine(dst *Reply, line []byte, n int) (more bool, err error) {
 		}
 		dst.text = append(dst.text, '\n')
 	}
-	dst.text = append(dst.text, text...)
+	if m := len(dst.text); len(text) <= 16 && cap(dst.text)-m >= len(text) {
+		// Short text into room already there: cheaper than a memmove call.
+		dst.text = dst.text[:m+len(text)]
+		for i, c := range text {
+			dst.text[m+i] = c
+		}
+	} else {
+		dst.text = append(dst.text, text...)
+	}
 	dst.lines = n
 	return more, nil
 }
