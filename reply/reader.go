@@ -138,8 +138,8 @@ func (r *Reader) readLine(line []byte, err error, n, size int) ([]byte, error) {
 				return nil, r.discardLine(n, size+len(buf)+len(line))
 			}
 			buf = append(buf, line...)
+			r.scratch = buf // keep what it has grown to for the next long line
 			if err == nil {
-				r.scratch = buf
 				return buf, nil
 			}
 		case io.EOF:
