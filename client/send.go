@@ -202,7 +202,8 @@ func (e *RecipientsError) Retry() reply.Retry {
 // Send sends one message on a connected client: MAIL FROM, one RCPT TO per
 // recipient, DATA and body, and returns the server's replies and the
 // outcome. When the server advertised PIPELINING (RFC 2920) the envelope
-// and DATA go in a single round trip. body is read to its end after the
+// and DATA go in a single round trip (DATA waits for the RCPT replies when
+// Envelope.RequireAllRecipients is set). body is read to its end after the
 // server's 354; it is sent as [Client.Data] sends it (line endings
 // normalised to CRLF, dot-stuffed).
 //
