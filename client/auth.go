@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 
 	"github.com/seed-e4e66a4f/smtp/reply"
 	"github.com/seed-e4e66a4f/smtp/sasl"
@@ -53,7 +54,7 @@ func (e *AuthError) Error() string {
 			msg = se.Err.Error() // without sasl's own "smtp: sasl: MECH: " prefix
 		}
 	}
-	return "smtp: AUTH " + e.Mechanism + ": " + msg
+	return "smtp: AUTH " + e.Mechanism + ": " + strings.TrimPrefix(msg, "smtp: ")
 }
 
 // Unwrap returns e.Err.

@@ -270,3 +270,29 @@ func TestAuthNoSecretsInTranscriptOrErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestErrorStrings(t *testing.T) {
+	refusal := func(code reply.Code, enh reply.EnhancedCode, text string) error {
+		return &reply.Error{Command: "RCPT TO", Reply: reply.New(code, enh, text)}
+	}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&AuthError{Mechanism: "LOGIN", Err: &sasl.Error{Mechanism: "LOGIN", Err: sasl.ErrMalformedChallenge}},
+			"smtp: AUTH LOGIN: malformed challenge"},
+		{&AuthError{Mechanism: "X-ECHO", Err: ErrTooManyChallenges}, "smtp: AUTH X-ECHO: too many AUTH challenges"},
+		{&RecipientError{Address: "b@example.test", Err: refusal(550, reply.EnhancedCode{Class: 5, Subject: 1, Detail: 1}, "No such user")},
+			"smtp: recipient <b@example.test>: RCPT TO: 550 5.1.1 No such user"},
+		{&RecipientsError{Total: 3, Refused: []*RecipientError{
+			{Address: "b@example.test", Err: refusal(550, reply.EnhancedCode{Class: 5, Subject: 1, Detail: 1}, "No such user")},
+			{Address: "c@example.test", Err: refusal(451, reply.EnhancedCode{}, "Try\x1b later")},
+		}}, `smtp: 2 of 3 recipients refused: recipient <b@example.test>: RCPT TO: 550 5.1.1 No such user; ` +
+			`recipient <c@example.test>: RCPT TO: 451 Try\x1b later`},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("%#v.Error() =\n%q, want\n%q", tt.err, got, tt.want)
+		}
+	}
+}
