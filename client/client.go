@@ -528,7 +528,10 @@ func (c *Client) Close() error {
 	}
 	c.closed = true
 	if c.dw != nil {
+		// The message was not terminated: the server discards it.
 		c.dw.closed = true
+		c.dw.err = ErrClosed
+		c.dw.finishCtx()
 		c.dw = nil
 	}
 	err := c.raw.Close()

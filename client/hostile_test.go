@@ -2,9 +2,11 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -815,4 +817,91 @@ func TestBrokenAfter421(t *testing.T) {
 		t.Errorf("Quit() on a broken client = %v, want the stored error", err)
 	}
 	waitScript(t, srv)
+}
+
+func TestNew(t *testing.T) {
+	s := startGoSMTP(t, false, nil)
+	ctx := testCtx(t)
+	conn, err := net.Dial("tcp4", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Default mode: STARTTLS required, certificate checked against the
+	// remote IP address (the test certificate has 127.0.0.1).
+	c, err := New(ctx, conn, &Options{TLSConfig: clientTLS()})
+	if err != nil {
+		t.Fatalf("New() = %v", err)
+	}
+	if !c.Secure() {
+		t.Error("Secure() = false after New with STARTTLS")
+	}
+	if name := c.LocalName(); name == "" || name == "localhost" {
+		t.Errorf("LocalName() = %q, want a host name or address literal", name)
+	}
+	send(t, c, "a@example.test", []string{"b@example.test"}, "x\r\n")
+	if err := c.Quit(ctx); err != nil {
+		t.Error(err)
+	}
+
+	// New closes conn on failure.
+	conn2, err := net.Dial("tcp4", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(ctx, conn2, &Options{LocalName: "bad name"})
+	if _, ok := errors.AsType[*InputError](err); !ok {
+		t.Errorf("New(bad LocalName) = %v, want *InputError", err)
+	}
+	if _, err := conn2.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("conn after a failed New: Write = %v, want net.ErrClosed", err)
+	}
+}
+
+func TestTLSMinimumVersion(t *testing.T) {
+	srv := smtptest.Start(t, &smtptest.Options{TLSConfig: &tls.Config{MaxVersion: tls.VersionTLS11}}, startTLSScript(
+		smtptest.Send("220 2.0.0 Ready to start TLS\r\n"),
+		smtptest.StartTLS(),
+	))
+	cfg := srv.ClientTLSConfig()
+	cfg.MinVersion = tls.VersionTLS10 // raised to 1.2 by the client
+	var err error
+	within(t, "Dial", func() {
+		_, err = Dial(testCtx(t), srv.Addr(), &Options{LocalName: "client.test", TLSConfig: cfg})
+	})
+	if te, ok := errors.AsType[*TLSError](err); !ok || te.Reason != TLSReasonHandshake {
+		t.Fatalf("Dial() to a TLS 1.1 server = %v, want *TLSError TLSReasonHandshake", err)
+	}
+	srv.Wait()
+}
+
+func TestCloseWithOpenDataWriter(t *testing.T) {
+	srv := smtptest.Start(t, nil, script(hello, steps(
+		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
+		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
+		smtptest.ExpectLine("DATA"), smtptest.Send("354 go\r\n"),
+		smtptest.StallUntilClosed(),
+	)))
+	ctx := testCtx(t)
+	c, err := Dial(ctx, srv.Addr(), plain(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Mail(ctx, "a@example.test", nil)
+	c.Rcpt(ctx, "b@example.test", nil)
+	w, err := c.Data(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "Subject: x\r\n\r\npartial")
+	if _, err := c.Noop(ctx); err == nil {
+		t.Error("Noop() with an open DataWriter succeeded")
+	}
+	c.Close()
+	if err := w.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("DataWriter.Close() after Client.Close() = %v, want ErrClosed (never success)", err)
+	}
+	waitScript(t, srv)
+	if strings.Contains(after(srv.Received(), "DATA\r\n"), ".\r\n") {
+		t.Errorf("client terminated the message: %q", srv.Received())
+	}
 }

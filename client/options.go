@@ -130,9 +130,13 @@ const (
 	TLSStartTLS
 	// TLSOpportunistic uses STARTTLS when the server offers it and goes on
 	// in plain text when it is not offered or is refused with a 4xx/5xx
-	// reply. It is open to downgrade by an active attacker, so such a
-	// session is insecure ([Client.Secure] reports false) unless TLS was
-	// actually established with a verified certificate.
+	// reply (other than 421). It is open to downgrade by an active
+	// attacker, so such a session is insecure ([Client.Secure] reports
+	// false) unless TLS was actually established with a verified
+	// certificate. A failed handshake still fails Dial with a [*TLSError]:
+	// the connection cannot go back to plain text. For relaying to servers
+	// with self-signed certificates, set TLSConfig.InsecureSkipVerify; the
+	// session then counts as not secure.
 	TLSOpportunistic
 	// TLSNone never uses TLS: the whole session, including any credentials,
 	// travels in plain text. Use it only for a trusted local relay.
