@@ -1,6 +1,37 @@
 // Package client is an SMTP client session: greeting, EHLO, STARTTLS or
-// implicit TLS, the mail transaction and QUIT, with every server answer
-// returned as a typed [reply.Reply] and every failure as a typed error.
+// implicit TLS, AUTH, the mail transaction and QUIT, with every server
+// answer returned as a typed [reply.Reply] and every failure as a typed
+// error.
+//
+// # Sessions
+//
+// [Dial] (or [New] on an open connection) reads the greeting, says EHLO,
+// applies the TLS policy and returns a ready [Client]. [Client.Mail],
+// [Client.Rcpt] and [Client.Data] run a transaction step by step;
+// [Client.Send] runs one in a single round trip when the server offers
+// PIPELINING (RFC 2920). Every call that can block takes a context first:
+// cancelling it closes the connection and the call returns the context's
+// error. Each stage also has a timeout (RFC 5321 section 4.5.3.2; see
+// [Timeouts]).
+//
+// # Security
+//
+// TLS is required by default: STARTTLS (RFC 3207) on every port but 465,
+// where TLS starts at once (RFC 8314); see [TLSMode]. Certificates are
+// verified, TLS 1.2 is the minimum, bytes sent by the server together with
+// its 220 to STARTTLS are refused as a response injection, and everything
+// learned before TLS is forgotten. Addresses and parameters are validated
+// before anything is written, so no input can add a command; message bodies
+// have every bare CR and LF turned into CRLF and lines starting with "." are
+// dot-stuffed, so no body can end the message early (SMTP smuggling).
+//
+// # Extensions
+//
+// [Extensions] gives typed views of SIZE (RFC 1870), AUTH (RFC 4954),
+// PIPELINING (RFC 2920), CHUNKING and BINARYMIME (RFC 3030), 8BITMIME
+// (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461), ENHANCEDSTATUSCODES
+// (RFC 2034), REQUIRETLS (RFC 8689), STARTTLS (RFC 3207) and LIMITS
+// (RFC 9422).
 //
 // A [Client] is not safe for concurrent use by several goroutines; to abort
 // a call in progress, cancel its context.
@@ -10,47 +41,55 @@ package client
 //
 // Every public method follows the same shape:
 //
-//	stop, err := c.enter(ctx)  // fails at once if broken/closed/ctx done;
-//	if err != nil {            // arms context.AfterFunc(ctx, close conn)
-//		return reply.Reply{}, err
+//	stop, err := c.enter(ctx)  // fails at once if broken/closed/a DataWriter
+//	if err != nil {            // is open/ctx done; arms
+//		return reply.Reply{}, err // context.AfterFunc(ctx, close conn)
 //	}
 //	r, err := c.roundTrip(ctx, expect{verb: "NOOP", stage: stageCommand}, line)
-//	err = c.leave(ctx, stop, "NOOP", err) // turns a cancelled ctx into ctx.Err()
+//	err = c.leave(ctx, stop, "NOOP", err) // a fired ctx becomes ctx.Err()
+//
+// c.simple(ctx, exp, line) does all of that and returns a clone of the reply.
 //
 // Issuing commands:
-//   - c.line is a scratch buffer: c.line = append(c.line[:0], "MAIL FROM:<"...)
-//     build the line without CRLF, then pass it on. Callers must have
-//     validated every piece of caller input (see address.go); queue refuses a
-//     line containing CR, LF or NUL as a last line of defence.
+//   - c.line is a scratch buffer: c.line = append(c.line[:0], "MAIL FROM:<"...);
+//     build the line without CRLF, then pass it on (c.cmdLine(verb, arg)
+//     builds simple ones; c.mailLine/c.rcptLine validate and build MAIL and
+//     RCPT). Callers must have validated every piece of caller input (see
+//     address.go); queue refuses a line containing CR, LF or NUL as a last
+//     line of defence.
 //   - c.queue(ctx, exp, line) appends line+CRLF to the write buffer, logs it
-//     and records exp (verb, timeout stage, acceptable reply) in the FIFO of
-//     pending replies. Nothing reaches the wire yet.
+//     and records exp (verb, timeout stage, acceptable reply) in the FIFO
+//     c.pending. Nothing reaches the wire yet.
 //   - c.flush(ctx) writes everything queued in one write. When no reply is
 //     outstanding it first checks that the server has not sent unsolicited
-//     bytes (a *reply.ProtocolError ViolationUnsolicited, client broken).
+//     bytes (a *reply.ProtocolError ViolationUnsolicited; client broken).
 //   - c.next(ctx) reads the reply for the oldest pending command into the
 //     shared buffer c.buf and returns a pointer to it (valid only until the
-//     next read: Clone it before returning it to a caller). A 4xx/5xx reply
-//     is returned together with a *reply.Error (with its own clone); a 421,
-//     an I/O error, a timeout or a protocol error also breaks the client.
+//     next read: Clone it before handing it to a caller). A 4xx/5xx reply is
+//     returned together with a *reply.Error (holding its own clone); a 421,
+//     an I/O error, a timeout, a protocol error or a reply of a class the
+//     command cannot get (c.unexpected) also breaks the client, and then
+//     the *reply.Reply may be nil.
 //   - c.roundTrip(ctx, exp, line) = queue + flush + next.
+//   - c.fail(err) breaks the client (closes the connection, later calls get
+//     ErrBroken + err); c.err != nil means broken.
 //
-// Pipelining (RFC 2920): queue several commands, flush once, then call next
-// once per queued command, in order. Keep reading even after an error reply
-// so that the FIFO stays matched (c.drain reads and discards the rest after a
-// fatal error is impossible: a broken client is closed anyway). Only when
-// c.ext.Pipelining() is true; DATA (or BDAT) must be the last command of a
-// batch, and c.dataStart does the 354 bookkeeping.
+// Pipelining (RFC 2920), only when c.ext.Pipelining(): queue several
+// commands, flush once, then call next once per queued command, in order,
+// even after error replies, so the FIFO stays matched. If next breaks the
+// client, stop: the connection is closed and the rest cannot be read. DATA
+// (or BDAT) must be the last command of a batch. After a 354, check
+// c.br.Buffered() == 0 (else c.unsolicited), then reset c.wire onto c.bw
+// and hand out a *DataWriter{c, ctx, stop} with c.dw set (see Client.Data).
 //
 // AUTH (RFC 4954), for auth.go:
 //   - expect{verb: "AUTH", stage: stageCommand, want: wantAuth} accepts both
 //     2xx and 334. After a 334, c.await334 is true, and the next line queued
 //     is logged as "<redacted>" whatever it is; queue clears it.
-//   - A line whose verb is "AUTH" is logged as "AUTH <MECH> <redacted>";
-//     set expect.sensitive to redact a line entirely in other cases.
-//   - c.secure reports TLS with a verified certificate; c.opts.TLS is the
-//     policy (TLSOpportunistic/TLSNone sessions that are not secure must not
-//     send credentials). After a successful AUTH call c.hello is not needed.
+//   - A line starting "AUTH " is logged as "AUTH <MECH> <redacted>"; set
+//     expect.sensitive to redact a line entirely in other cases.
+//   - c.secure reports TLS with a verified certificate; c.mode is the
+//     resolved TLS policy.
 //
 // Transaction state: c.tx holds what MAIL declared (SMTPUTF8, BODY, SIZE) so
 // that RCPT and DATA can check it; Reset and a completed DATA clear it.
@@ -487,7 +526,8 @@ func (c *Client) cmdLine(verb, arg string) []byte {
 	return c.line
 }
 
-// Greeting returns the server's opening reply (220).
+// Greeting returns the server's opening reply (220). With STARTTLS it was
+// received before TLS, so it is informative only.
 func (c *Client) Greeting() reply.Reply { return c.greeting }
 
 // Extensions returns the extensions the server advertised in its last EHLO

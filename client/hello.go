@@ -81,7 +81,7 @@ func (c *Client) hello(ctx context.Context) error {
 		c.esmtp = true
 		return nil
 	}
-	if r == nil || c.err != nil || (r.Code != 500 && r.Code != 502) {
+	if r == nil || c.err != nil || (r.Code != reply.CodeSyntaxError && r.Code != reply.CodeNotImplemented) {
 		return err
 	}
 	if _, err := c.roundTrip(ctx, expect{verb: "HELO", stage: stageCommand}, c.cmdLine("HELO", c.localName)); err != nil {

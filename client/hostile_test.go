@@ -905,3 +905,38 @@ func TestCloseWithOpenDataWriter(t *testing.T) {
 		t.Errorf("client terminated the message: %q", srv.Received())
 	}
 }
+
+func TestDataBlockTimeout(t *testing.T) {
+	srv := smtptest.Start(t, nil, script(hello, steps(
+		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
+		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
+		smtptest.ExpectLine("DATA"), smtptest.Send("354 go\r\n"),
+		smtptest.Stall(hang), // reads nothing: the client's writes block
+	)))
+	ctx := testCtx(t)
+	c, err := Dial(ctx, srv.Addr(), plain(&Options{Timeouts: Timeouts{DataBlock: 100 * time.Millisecond}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Mail(ctx, "a@example.test", nil)
+	c.Rcpt(ctx, "b@example.test", nil)
+	w, err := c.Data(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := []byte(strings.Repeat("x", 998) + "\r\n")
+	within(t, "writing to a server that does not read", func() {
+		for i := 0; i < 64<<10 && err == nil; i++ { // up to 64 MiB
+			_, err = w.Write(line)
+		}
+	})
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Write() to a stalled server = %v, want os.ErrDeadlineExceeded", err)
+	}
+	if err := w.Close(); errors.Is(err, ErrDeliveryUnknown) || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("Close() = %v, want the write timeout (the final dot was never sent)", err)
+	}
+	if _, err := c.Noop(ctx); !errors.Is(err, ErrBroken) {
+		t.Errorf("Noop() = %v, want ErrBroken", err)
+	}
+}
