@@ -216,10 +216,13 @@ func (w *DataWriter) Close() error {
 		err = c.deliveryUnknown(err)
 	}
 	if w.stop != nil && !w.stop() {
-		cerr := &deliveryUnknownError{fmt.Errorf("smtp: end of data: %w", ctx.Err())}
-		c.setBroken(cerr)
-		if err != nil {
-			err = cerr
+		// ctx fired and closed the connection.
+		cerr := fmt.Errorf("smtp: end of data: %w", ctx.Err())
+		if err == nil {
+			c.setBroken(cerr) // the reply was read: the message was taken
+		} else {
+			err = &deliveryUnknownError{cerr}
+			c.setBroken(err)
 		}
 	}
 	w.stop = nil

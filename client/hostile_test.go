@@ -940,3 +940,31 @@ func TestDataBlockTimeout(t *testing.T) {
 		t.Errorf("Noop() = %v, want ErrBroken", err)
 	}
 }
+
+func TestContextCancelAfterFinalDot(t *testing.T) {
+	srv := smtptest.Start(t, nil, script(hello, steps(
+		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
+		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
+		smtptest.ExpectLine("DATA"), smtptest.Send("354 go\r\n"),
+		smtptest.ExpectData(),
+		smtptest.StallUntilClosed(),
+	)))
+	c, err := Dial(testCtx(t), srv.Addr(), plain(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(testCtx(t))
+	c.Mail(ctx, "a@example.test", nil)
+	c.Rcpt(ctx, "b@example.test", nil)
+	w, err := c.Data(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "Subject: x\r\n\r\nhello\r\n")
+	time.AfterFunc(50*time.Millisecond, cancel)
+	within(t, "Close", func() { err = w.Close() })
+	if !errors.Is(err, ErrDeliveryUnknown) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close() cancelled while waiting for the reply = %v, want ErrDeliveryUnknown and context.Canceled", err)
+	}
+	waitScript(t, srv)
+}
