@@ -858,7 +858,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestTLSMinimumVersion(t *testing.T) {
-	srv := smtptest.Start(t, &smtptest.Options{TLSConfig: &tls.Config{MaxVersion: tls.VersionTLS11}}, startTLSScript(
+	srv := smtptest.Start(t, &smtptest.Options{TLSConfig: &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}}, startTLSScript(
 		smtptest.Send("220 2.0.0 Ready to start TLS\r\n"),
 		smtptest.StartTLS(),
 	))
