@@ -968,3 +968,66 @@ func TestContextCancelAfterFinalDot(t *testing.T) {
 	}
 	waitScript(t, srv)
 }
+
+// TestPipelineFIFO drives the command layer the way send.go does: several
+// commands in one write, replies matched in order, an error in the middle
+// not breaking the match.
+func TestPipelineFIFO(t *testing.T) {
+	srv := smtptest.Start(t, nil, script(hello, steps(
+		smtptest.ExpectLine("MAIL FROM:<a@example.test>"),
+		smtptest.ExpectLine("RCPT TO:<nosuch@example.test>"),
+		smtptest.ExpectLine("RCPT TO:<b@example.test>"),
+		smtptest.ExpectLine("DATA"),
+		// All replies at once, the last one split.
+		smtptest.SendSplit(5*time.Millisecond, "250 2.1.0 Ok\r\n550 5.1.1 unknown\r\n250 2.1.5 Ok\r\n35", "4 go ahead\r\n"),
+		smtptest.ExpectData(),
+		smtptest.Send("250 2.0.0 Ok: queued as X\r\n"),
+	)))
+	ctx := testCtx(t)
+	c, err := Dial(ctx, srv.Addr(), plain(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !c.ext.Pipelining() {
+		t.Fatal("script must advertise PIPELINING")
+	}
+	stop, err := c.enter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.mailLine("a@example.test", nil); err != nil {
+		t.Fatal(err)
+	}
+	c.queue(ctx, expect{verb: "MAIL FROM", stage: stageMail}, c.line)
+	for _, rc := range []string{"nosuch@example.test", "b@example.test"} {
+		if err := c.rcptLine(rc, nil); err != nil {
+			t.Fatal(err)
+		}
+		c.queue(ctx, expect{verb: "RCPT TO", stage: stageRcpt}, c.line)
+	}
+	c.queue(ctx, expect{verb: "DATA", stage: stageDataInit, want: wantData}, c.cmdLine("DATA", ""))
+	if err := c.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		code reply.Code
+		err  bool
+	}{{250, false}, {550, true}, {250, false}, {354, false}}
+	for i, w := range want {
+		r, err := c.next(ctx)
+		if r == nil || r.Code != w.code || (err != nil) != w.err {
+			t.Fatalf("reply %d = %v, %v; want %d (error %v)", i, r, err, w.code, w.err)
+		}
+	}
+	if err := c.leave(ctx, stop, "DATA", nil); err != nil {
+		t.Fatal(err)
+	}
+	// Hand out the body writer as Data does.
+	dw := c.bodyWriter(ctx, nil)
+	io.WriteString(dw, "Subject: x\r\n\r\nhi\r\n")
+	if err := dw.Close(); err != nil || !strings.Contains(dw.Reply().Text(), "queued as X") {
+		t.Fatalf("Close() = %v, reply %v", err, dw.Reply())
+	}
+	waitScript(t, srv)
+}
