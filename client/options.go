@@ -71,10 +71,12 @@ type Options struct {
 	ReplyLimits *reply.Limits
 
 	// Logger, when not nil, receives a transcript of the session at
-	// slog.LevelDebug: one record per command sent and per reply received.
-	// AUTH arguments and every line sent while a 334 challenge is pending
-	// are replaced by "<redacted>"; message bodies are not logged, only
-	// their size. Nil means no transcript.
+	// slog.LevelDebug: one record "smtp send" (attribute "line") per
+	// command sent and one "smtp recv" (attribute "reply", escaped as by
+	// [reply.Reply.String]) per reply received. AUTH arguments and every
+	// line sent while a 334 challenge is pending are replaced by
+	// "<redacted>"; message bodies are not logged, only their size
+	// (attribute "octets"). Nil means no transcript.
 	Logger *slog.Logger
 
 	// MaskAddresses, when true, replaces the local part of every mail
