@@ -60,5 +60,46 @@
 //		}
 //	}
 //
+// # Security
+//
+// The defaults are the safe ones; every relaxation is an explicit option.
+//
+//   - TLS: implicit TLS on port 465 and required STARTTLS elsewhere, with
+//     certificates verified and TLS 1.2 as the floor. Opportunistic
+//     STARTTLS and cleartext are opt-in, and such a session is flagged as
+//     not secure: it sends no credential that could be reused (PLAIN,
+//     LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5) unless the caller also sets
+//     AllowInsecureAuth. There is no exception by host name.
+//   - STARTTLS response injection (the "NO STARTTLS" attacks): bytes that
+//     arrive together with the 220 to STARTTLS stop the session, and
+//     everything learned before TLS is forgotten.
+//   - Command injection: addresses, parameters and mechanism names are
+//     validated before anything is written; CR, LF, NUL and other control
+//     characters can never reach the wire from caller input.
+//   - SMTP smuggling: message bodies are streamed through a writer that
+//     turns every bare CR and bare LF into CRLF, dot-stuffs, refuses NUL
+//     and over-long lines, so a body can never end the DATA phase early.
+//   - Hostile servers: every reply is bounded in line length, lines and
+//     bytes; bytes the server sends before it was asked are a protocol
+//     error, never taken as the next reply; every blocking call has a
+//     context and a per-stage deadline (RFC 5321 section 4.5.3.2).
+//   - Logs: server text is escaped in error messages, and the optional
+//     transcript redacts AUTH exchanges and can mask addresses.
+//   - Duplicates: a connection lost after the final dot is reported as
+//     "delivery unknown" and never retried automatically.
+//
+// # Extensions
+//
+// The client speaks SMTP (RFC 5321) with these extensions: STARTTLS
+// (RFC 3207) and implicit TLS (RFC 8314); AUTH (RFC 4954) with SASL
+// (RFC 4422) mechanisms PLAIN (RFC 4616), LOGIN, CRAM-MD5 (RFC 2195),
+// SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802, RFC 7677) with
+// SCRAM-SHA-256-PLUS channel binding (RFC 9266), XOAUTH2, OAUTHBEARER
+// (RFC 7628), EXTERNAL and ANONYMOUS (RFC 4505); SIZE (RFC 1870);
+// PIPELINING (RFC 2920); CHUNKING and BINARYMIME (RFC 3030); 8BITMIME
+// (RFC 6152); SMTPUTF8 (RFC 6531); DSN (RFC 3461); ENHANCEDSTATUSCODES
+// (RFC 2034, codes of RFC 3463 and the IANA registry); REQUIRETLS
+// (RFC 8689); LIMITS (RFC 9422). Replies 521 and 556 follow RFC 7504.
+//
 // This package contains documentation only.
 package smtp
