@@ -70,9 +70,23 @@ func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
 	if _, err := c.roundTrip(ctx, expect{verb: "DATA", stage: stageDataInit, want: wantData}, c.cmdLine("DATA", "")); err != nil {
 		return nil, c.leave(ctx, stop, "DATA", err)
 	}
+	return c.dataStart(ctx, stop)
+}
+
+// dataStart is what follows a 354 reply to DATA, for Data and Send: it
+// refuses bytes the server sent after its 354 (they would be taken for the
+// reply to the final dot) and returns the open DataWriter, which now owns
+// stop (from enter). On error the call is over: dataStart has called leave.
+func (c *Client) dataStart(ctx context.Context, stop func() bool) (*DataWriter, error) {
 	if c.br.Buffered() > 0 {
 		return nil, c.leave(ctx, stop, "DATA", c.unsolicited(ctx))
 	}
+	return c.bodyWriter(ctx, stop), nil
+}
+
+// bodyWriter resets the reused wire writer onto c.bw and returns the open
+// DataWriter for a body after a 354, owning stop; see dataStart.
+func (c *Client) bodyWriter(ctx context.Context, stop func() bool) *DataWriter {
 	if c.wire == nil {
 		c.wire = wire.NewDataWriter(c.bw)
 	} else {
@@ -80,7 +94,7 @@ func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
 	}
 	w := &DataWriter{c: c, ctx: ctx, stop: stop}
 	c.dw = w
-	return w, nil
+	return w
 }
 
 // Write writes p as the next part of the message. Each call is bounded by

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/seed-e4e66a4f/smtp/internal/wire"
 	"github.com/seed-e4e66a4f/smtp/reply"
 )
 
@@ -464,10 +463,10 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader) (r
 	}
 
 	// 354: the body. From here on the DataWriter owns stop.
-	if c.br.Buffered() > 0 {
-		return fail("DATA", c.unsolicited(ctx))
+	w, err := c.dataStart(ctx, stop)
+	if err != nil {
+		return res, nil, err
 	}
-	w := c.bodyWriter(ctx, stop)
 	if _, err := w.ReadFrom(body); err != nil && w.err == nil {
 		// body failed: the message cannot be completed, and ending it
 		// would deliver a truncated one. Drop the connection instead.
@@ -499,17 +498,4 @@ func (c *Client) send(ctx context.Context, exp expect, line []byte) error {
 		return err
 	}
 	return c.flush(ctx)
-}
-
-// bodyWriter returns the DataWriter for the body after a 354, as Data does;
-// stop (from enter) now belongs to it.
-func (c *Client) bodyWriter(ctx context.Context, stop func() bool) *DataWriter {
-	if c.wire == nil {
-		c.wire = wire.NewDataWriter(c.bw)
-	} else {
-		c.wire.Reset(c.bw)
-	}
-	w := &DataWriter{c: c, ctx: ctx, stop: stop}
-	c.dw = w
-	return w
 }
