@@ -23,7 +23,14 @@ import (
 	"time"
 
 	"github.com/seed-e4e66a4f/smtp/client"
+	"github.com/seed-e4e66a4f/smtp/internal/demo"
 	"github.com/seed-e4e66a4f/smtp/sasl"
+)
+
+// The embedded server's only account.
+const (
+	demoUser     = "learner@example.test"
+	demoPassword = "correct horse battery staple"
 )
 
 // config is what the flags say.
@@ -63,17 +70,18 @@ func run(ctx context.Context, w io.Writer, cfg config) error {
 		opts.TLS = client.TLSNone
 	}
 	if cfg.addr == "" {
-		srv, err := startServer()
+		// A server that refuses mail until the client authenticates.
+		srv, err := demo.Start(&demo.Options{Domain: "quickstart.example.test", User: demoUser, Password: demoPassword})
 		if err != nil {
 			return p.failed(err)
 		}
 		defer srv.Close()
-		cfg.addr, opts.Auth = srv.addr, sasl.Password(demoUser, demoPassword)
+		cfg.addr, opts.Auth = srv.Addr(), sasl.Password(demoUser, demoPassword)
 		// The embedded server speaks cleartext on the loopback interface:
 		// nothing leaves this machine. Only for that reason we allow the
 		// password without TLS; the client refuses it otherwise.
 		opts.TLS, opts.AllowInsecureAuth = client.TLSNone, true
-		p.say("server", srv.addr, demoUser)
+		p.say("server", srv.Addr(), demoUser)
 	}
 
 	c, err := client.Dial(ctx, cfg.addr, opts)

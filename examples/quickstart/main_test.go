@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seed-e4e66a4f/smtp/client"
+	"github.com/seed-e4e66a4f/smtp/internal/demo"
 	"github.com/seed-e4e66a4f/smtp/reply"
 	"go.uber.org/goleak"
 )
@@ -80,13 +81,13 @@ func TestOfflineStory(t *testing.T) {
 // With -addr the program refuses to send a password in cleartext unless
 // the session is TLS: no exception for the embedded server either.
 func TestRealServerModeRefusesCleartextPassword(t *testing.T) {
-	srv, err := startServer()
+	srv, err := demo.Start(&demo.Options{User: demoUser, Password: demoPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
 	var out bytes.Buffer
-	cfg := config{addr: srv.addr, user: demoUser, password: demoPassword, tls: "none",
+	cfg := config{addr: srv.Addr(), user: demoUser, password: demoPassword, tls: "none",
 		from: demoUser, to: "friend@example.test", lang: "en"}
 	err = run(testCtx(t), &out, cfg)
 	if te, ok := errors.AsType[*client.TLSError](err); !ok || te.Reason != client.TLSReasonNotSecure || !reply.IsAuthRequired(err) {
