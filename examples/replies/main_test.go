@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// output runs the program and returns its blocks, one per reply, each as
+// its lines.
+func output(t *testing.T, lang string) [][]string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run(&out, lang); err != nil {
+		t.Fatalf("run(%q) = %v", lang, err)
+	}
+	var blocks [][]string
+	for _, b := range strings.Split(strings.TrimSpace(out.String()), "\n\n") {
+		blocks = append(blocks, strings.Split(b, "\n"))
+	}
+	return blocks
+}
+
+func TestOutput(t *testing.T) {
+	// What each reply must say. The enhanced line is matched as a regular
+	// expression: its description comes from the reply package's registry.
+	want := [][]string{{
+		`Gmail, MAIL FROM: 530 5.7.0 Authentication Required. Learn more at\n https://support.google.com/mail/?p=WantAuthError 5b1f17b1804b1-43b4d2ce0f3sm1234567f8f.23 - gsmtp`,
+		`  class:      5xx permanent failure`,
+		`  enhanced:   5\.7\.0 \S.*`,
+		`  predicates: IsPermanent IsAuthRequired`,
+		`  retry:      after authentication`,
+	}, {
+		`Microsoft 365, AUTH: 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [MN2PR20CA0012.namprd20.prod.outlook.com]`,
+		`  class:      5xx permanent failure`,
+		`  enhanced:   5\.7\.139 \S.*`,
+		`  predicates: IsPermanent IsAuthFailed`,
+		`  retry:      never`,
+	}, {
+		`Amazon SES, MAIL FROM: 454 Throttling failure: Maximum sending rate exceeded.`,
+		`  class:      4xx transient failure`,
+		`  enhanced:   none`,
+		`  predicates: IsTemporary IsRateLimited`,
+		`  retry:      later`,
+	}, {
+		`Postfix, RCPT TO: 550 5.1.1 <nosuch@example.test>: Recipient address rejected: User unknown in virtual mailbox table`,
+		`  class:      5xx permanent failure`,
+		`  enhanced:   5\.1\.1 \S.*`,
+		`  predicates: IsPermanent IsMailboxUnavailable`,
+		`  retry:      never`,
+	}, {
+		`milter-greylist, RCPT TO: 451 4.7.1 Greylisting in action, please come back later`,
+		`  class:      4xx transient failure`,
+		`  enhanced:   4\.7\.1 \S.*`,
+		`  predicates: IsTemporary IsRateLimited`,
+		`  retry:      later`,
+	}, {
+		`Postfix, greeting: 421 4.7.0 postfix.example.test Error: too many connections from 127.0.0.1`,
+		`  class:      4xx transient failure`,
+		`  enhanced:   4\.7\.0 \S.*`,
+		`  predicates: IsTemporary IsServiceClosing IsRateLimited`,
+		`  retry:      on a new connection`,
+	}}
+	en, es := output(t, "en"), output(t, "es")
+	if len(en) != len(want) || len(es) != len(want) {
+		t.Fatalf("run printed %d blocks in English and %d in Spanish, want %d", len(en), len(es), len(want))
+	}
+	explain := regexp.MustCompile(`^  explain:    \S[^.]*\. \S`)
+	for i, lines := range want {
+		got := en[i]
+		if len(got) != len(lines)+1 {
+			t.Errorf("block %d has %d lines, want %d:\n%s", i+1, len(got), len(lines)+1, strings.Join(got, "\n"))
+			continue
+		}
+		for j, pat := range lines {
+			if j == 0 { // the reply itself, verbatim
+				pat = regexp.QuoteMeta(pat)
+			}
+			if !regexp.MustCompile(`^` + pat + `$`).MatchString(got[j]) {
+				t.Errorf("block %d line %d = %q, want %q", i+1, j+1, got[j], pat)
+			}
+		}
+		// The last line is "Title. Fix", in the language asked for.
+		if x := got[len(lines)]; !explain.MatchString(x) {
+			t.Errorf("block %d: explanation line = %q, want \"  explain:    <title>. <fix>\"", i+1, x)
+		}
+		if x, y := got[len(lines)], es[i][len(es[i])-1]; x == y || !explain.MatchString(y) {
+			t.Errorf("block %d: explanation in Spanish = %q, want a translation of %q", i+1, y, x)
+		}
+	}
+}
