@@ -26,12 +26,14 @@ const (
 	BodyErrorLineTooLong = wire.BodyLineTooLong // a line over 998 octets
 )
 
-// DataWriter streams a message body after DATA. Write normalises every bare
-// CR and bare LF to CRLF (RFC 5321 section 2.3.8), dot-stuffs lines that
-// start with ".", and refuses NUL octets and lines over 998 octets; nothing
-// is buffered beyond a fixed-size buffer. Close ends the body with the line
-// "." and reads the server's final reply, available from
-// [DataWriter.Reply]: with most servers it carries the queue id.
+// DataWriter streams a message body, after DATA ([Client.Data]) or with
+// BDAT chunks ([Client.BDAT]). Write normalises every bare CR and bare LF to
+// CRLF (RFC 5321 section 2.3.8) and refuses NUL octets and lines over 998
+// octets; after DATA it also dot-stuffs lines that start with ".". Nothing
+// is buffered beyond a fixed-size buffer (one chunk for BDAT). Close ends
+// the message (the line "." after DATA, the chunk marked LAST with BDAT)
+// and reads the server's final reply, available from [DataWriter.Reply]:
+// with most servers it carries the queue id.
 //
 // A DataWriter is not safe for concurrent use. Until it is closed, every
 // other call on its Client fails.
@@ -42,6 +44,8 @@ type DataWriter struct {
 	reply  reply.Reply
 	err    error // sticky: the first error, returned by later calls
 	closed bool
+
+	ch *chunker // BDAT (see bdat.go) while open; nil for DATA
 }
 
 // errWriteAfterClose is returned by Write after Close.
@@ -57,7 +61,8 @@ var errWriteAfterClose = &InputError{Field: "call", Reason: "write to a closed D
 // ViolationUnexpectedReply and breaks the client, since the server would
 // read the body as commands. Bytes the server sends after its 354 and
 // before the body are a ViolationUnsolicited protocol error. A transaction
-// declared with BODY=BINARYMIME gives an [*InputError]: it needs BDAT.
+// declared with BODY=BINARYMIME gives an [*InputError]: it needs
+// [Client.BDAT].
 func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
 	stop, err := c.enter(ctx)
 	if err != nil {
@@ -97,18 +102,30 @@ func (c *Client) bodyWriter(ctx context.Context, stop func() bool) *DataWriter {
 	return w
 }
 
-// Write writes p as the next part of the message. Each call is bounded by
-// Timeouts.DataBlock.
+// Write writes p as the next part of the message. Each write to the
+// connection is bounded by Timeouts.DataBlock.
 //
 // Errors: a [*BodyError] for content SMTP cannot carry; an I/O error or
-// the context's error. After any error the connection is closed without
+// the context's error. After DATA, any error closes the connection without
 // ending the message (the server discards it) and the Client is broken.
+// With BDAT, a [*reply.Error] (Command "BDAT") when the server refused a
+// chunk; after it and after a BodyError the client reads the replies to
+// the chunks in flight and sends RSET, so the server discards the message
+// and the session stays usable (once the DataWriter is closed). Errors are
+// sticky: Close returns them too.
 func (w *DataWriter) Write(p []byte) (int, error) {
 	if w.closed {
 		return 0, errWriteAfterClose
 	}
 	if w.err != nil {
 		return 0, w.err
+	}
+	if w.ch != nil {
+		n, err := w.ch.cw.Write(p)
+		if err != nil {
+			w.err = w.chunkFailed(err)
+		}
+		return n, w.err
 	}
 	c := w.c
 	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
@@ -151,6 +168,13 @@ func (w *DataWriter) ReadFrom(r io.Reader) (int64, error) {
 // setErr makes err sticky and breaks the client: the body cannot be
 // completed, and ending it would deliver a truncated message.
 func (w *DataWriter) setErr(err error) {
+	if w.ch != nil {
+		if _, ok := err.(*BodyError); !ok {
+			err = fmt.Errorf("smtp: BDAT: %w", err)
+		}
+		w.err = w.chunkFailed(err)
+		return
+	}
 	if _, ok := err.(*BodyError); !ok {
 		err = fmt.Errorf("smtp: DATA: %w", err)
 	}
@@ -163,16 +187,18 @@ func (w *DataWriter) setErr(err error) {
 	w.stop = nil
 }
 
-// Close ends the message with the line ".", flushes it and waits (at most
-// Timeouts.DataTermination) for the server's reply, which [DataWriter.Reply]
-// then returns. A second Close returns the result of the first.
+// Close ends the message with the line "." (DATA) or the chunk marked LAST
+// (BDAT), flushes it and waits (at most Timeouts.DataTermination) for the
+// server's reply, which [DataWriter.Reply] then returns. A second Close
+// returns the result of the first.
 //
-// Errors: the sticky error of a failed Write; a [*reply.Error] (Command
-// "end of data") when the server refused the message; an error matching
-// [ErrDeliveryUnknown] (and the cause: an I/O error, a timeout, a protocol
-// error or the context's error) when the connection failed after the final
-// "." was sent and before a reply was read: the message may or may not
-// have been accepted. Only a nil error means the server took the message.
+// Errors: the sticky error of a failed Write; a [*reply.Error] when the
+// server refused the message (Command "end of data" after DATA, "BDAT
+// LAST" or "BDAT" with BDAT); an error matching [ErrDeliveryUnknown] (and
+// the cause: an I/O error, a timeout, a protocol error or the context's
+// error) when the connection failed after the final "." or the LAST chunk
+// was sent and before a reply was read: the message may or may not have
+// been accepted. Only a nil error means the server took the message.
 func (w *DataWriter) Close() error {
 	if w.closed {
 		return w.err
@@ -181,6 +207,9 @@ func (w *DataWriter) Close() error {
 	c := w.c
 	if c.dw == w {
 		c.dw = nil
+	}
+	if w.ch != nil {
+		return w.closeChunks()
 	}
 	if w.err != nil {
 		return w.err
@@ -227,21 +256,39 @@ func (w *DataWriter) Close() error {
 		c.tx = txState{}
 	} else {
 		// The dot may have reached the server: say so, never "failed".
-		err = c.deliveryUnknown(err)
+		err = c.deliveryUnknown(err, w.endName())
 	}
+	w.err = w.endCtx("end of data", err)
+	return w.err
+}
+
+// endCtx disarms the context once the final reply has been read (err is
+// nil or a *reply.Error) or the connection has failed after the end of the
+// message (err is a delivery-unknown error). When ctx fired during the
+// call, the connection is closed: the client is broken, and an err that is
+// not the server's answer becomes delivery unknown with the context's
+// error as cause.
+func (w *DataWriter) endCtx(verb string, err error) error {
 	if w.stop != nil && !w.stop() {
-		// ctx fired and closed the connection.
-		cerr := fmt.Errorf("smtp: end of data: %w", ctx.Err())
-		if err == nil {
-			c.setBroken(cerr) // the reply was read: the message was taken
+		cerr := fmt.Errorf("smtp: %s: %w", verb, w.ctx.Err())
+		if _, answered := err.(*reply.Error); err == nil || answered {
+			// The reply was read: the server took or refused the message.
+			w.c.setBroken(cerr)
 		} else {
-			err = &deliveryUnknownError{cerr}
-			c.setBroken(err)
+			err = &deliveryUnknownError{err: cerr, after: w.endName()}
+			w.c.setBroken(err)
 		}
 	}
 	w.stop = nil
-	w.err = err
 	return err
+}
+
+// endName names what ends the message, for errors.
+func (w *DataWriter) endName() string {
+	if w.ch != nil {
+		return "the LAST chunk"
+	}
+	return "the final dot"
 }
 
 // finishCtx disarms the context after a failure that broke the client.
@@ -252,25 +299,31 @@ func (w *DataWriter) finishCtx() {
 	}
 }
 
-// Reply returns the server's reply to the end of data, once Close has read
-// one (success or a 4xx/5xx refusal), and the zero Reply otherwise.
+// Reply returns the server's reply to the end of the message, once Close
+// has read one (success or a 4xx/5xx refusal), and the zero Reply
+// otherwise. With BDAT, when the server refused a chunk before the last,
+// it is that refusal.
 func (w *DataWriter) Reply() reply.Reply { return w.reply }
 
-// deliveryUnknown wraps err, a failure after the final dot, and makes it the
-// client's broken error.
-func (c *Client) deliveryUnknown(err error) error {
-	e := &deliveryUnknownError{err}
+// deliveryUnknown wraps err, a failure after the end of the message (after
+// names it: "the final dot"), and makes it the client's broken error.
+func (c *Client) deliveryUnknown(err error, after string) error {
+	e := &deliveryUnknownError{err: err, after: after}
 	c.err = nil
 	c.setBroken(e)
 	return e
 }
 
-// deliveryUnknownError is a failure after the final dot: ErrDeliveryUnknown
-// and the cause, both reachable with errors.Is and errors.As.
-type deliveryUnknownError struct{ err error }
+// deliveryUnknownError is a failure after the final dot or the LAST chunk:
+// ErrDeliveryUnknown and the cause, both reachable with errors.Is and
+// errors.As.
+type deliveryUnknownError struct {
+	err   error
+	after string // "the final dot" or "the LAST chunk"
+}
 
 func (e *deliveryUnknownError) Error() string {
-	return ErrDeliveryUnknown.Error() + " after the final dot: " + e.err.Error()
+	return ErrDeliveryUnknown.Error() + " after " + e.after + ": " + e.err.Error()
 }
 
 func (e *deliveryUnknownError) Unwrap() []error { return []error{ErrDeliveryUnknown, e.err} }

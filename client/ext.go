@@ -13,7 +13,8 @@ import (
 // server said HELO, or nothing yet). An Extensions value is immutable and
 // safe to share.
 type Extensions struct {
-	list []extension
+	list   []extension
+	limits ServerLimits // LIMITS, parsed once (zero when not advertised)
 }
 
 type extension struct {
@@ -49,7 +50,11 @@ func parseExtensions(r *reply.Reply) Extensions {
 		}
 		list = append(list, extension{kw, param})
 	}
-	return Extensions{list: list}
+	e := Extensions{list: list}
+	if p, ok := e.Param("LIMITS"); ok {
+		e.limits = parseLimits(p)
+	}
+	return e
 }
 
 // validKeyword reports whether s is an RFC 5321 ehlo-keyword:
@@ -173,10 +178,10 @@ type ServerLimits struct {
 // advertised. Unknown limit names and malformed values are ignored, as
 // RFC 9422 section 3 asks.
 func (e Extensions) Limits() (ServerLimits, bool) {
-	p, ok := e.Param("LIMITS")
-	if !ok {
-		return ServerLimits{}, false
-	}
+	return e.limits, e.Has("LIMITS")
+}
+
+func parseLimits(p string) ServerLimits {
 	var l ServerLimits
 	for _, f := range strings.Fields(p) {
 		name, val, ok := strings.Cut(f, "=")
@@ -196,5 +201,5 @@ func (e Extensions) Limits() (ServerLimits, bool) {
 			l.RcptDomainMax = n
 		}
 	}
-	return l, true
+	return l
 }

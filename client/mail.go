@@ -21,8 +21,10 @@ const (
 	// when the message has octets above 127.
 	Body8BitMIME
 	// BodyBinaryMIME sends BODY=BINARYMIME; it needs BINARYMIME and
-	// CHUNKING, and the message must then be sent with BDAT, not
-	// [Client.Data].
+	// CHUNKING, and the message must then be sent with [Client.BDAT], not
+	// [Client.Data] ([Client.Send] does so by itself). The body is still
+	// normalised and checked as any other (see [Client.BDAT]): binary
+	// parts with NUL, bare CR or bare LF octets cannot be sent as is.
 	BodyBinaryMIME
 )
 

@@ -20,8 +20,9 @@ type Envelope struct {
 	From string
 	// To lists the recipients, at least one.
 	To []string
-	// MailOptions are the parameters of MAIL FROM; nil means none. Send
-	// uses DATA, so Body must not be BodyBinaryMIME.
+	// MailOptions are the parameters of MAIL FROM; nil means none. A
+	// Body of BodyBinaryMIME makes Send use BDAT, as Chunking does; it
+	// needs the BINARYMIME and CHUNKING extensions.
 	MailOptions *MailOptions
 	// RcptOptions are the parameters of every RCPT TO (such as DSN
 	// NOTIFY); nil means none. For parameters that differ by recipient,
@@ -31,6 +32,10 @@ type Envelope struct {
 	// message, when the server refuses any recipient. False (the default)
 	// delivers to the recipients it accepted.
 	RequireAllRecipients bool
+	// Chunking sends the message with BDAT (CHUNKING, RFC 3030; see
+	// [Client.BDAT]) when the server advertised CHUNKING, and with DATA
+	// otherwise. False (the default) always uses DATA.
+	Chunking bool
 }
 
 // DeliveryState is the outcome of [Client.Send] as far as the client can
@@ -199,41 +204,67 @@ func (e *RecipientsError) Retry() reply.Retry {
 }
 
 // Send sends one message on a connected client: MAIL FROM, one RCPT TO per
-// recipient, DATA and body, and returns the server's replies and the
-// outcome. When the server advertised PIPELINING (RFC 2920) the envelope
-// and DATA go in a single round trip (DATA waits for the RCPT replies when
-// Envelope.RequireAllRecipients is set). body is read to its end after the
-// server's 354; it is sent as [Client.Data] sends it (line endings
-// normalised to CRLF, dot-stuffed).
+// recipient, then the body after DATA (or in BDAT chunks, with
+// Envelope.Chunking), and returns the server's replies and the outcome.
+// body is read to its end; it is sent as [Client.Data] or [Client.BDAT]
+// sends it (line endings normalised to CRLF, dot-stuffed after DATA).
 //
-// Send recovers by itself from two refusals of MAIL FROM, RCPT TO or DATA,
-// once each, and lists them in Result.Recovered:
+// When the server advertised PIPELINING (RFC 2920) the envelope goes in
+// batches of at most 100 commands, each written at once before its replies
+// are read; the last batch takes DATA along (or, with BDAT, the first
+// chunk: a message smaller than a chunk then needs a single round trip).
+// With Envelope.RequireAllRecipients, and with BDAT when Send may have to
+// authenticate or start TLS and try again, DATA or the first chunk waits
+// for the replies to RCPT TO instead. When the server announced LIMITS
+// RCPTMAX (RFC 9422), Send sends at most that many RCPT TO: the recipients
+// beyond it are not attempted, and each is reported with a
+// [*RecipientLimitError]; send them in another transaction.
 //
-//   - 530 "authentication required" ([reply.IsAuthRequired]) with
-//     Options.Auth set: it ends the transaction with RSET (when MAIL FROM
-//     was accepted), authenticates as [Client.Auth] does and sends the
-//     transaction again. Without credentials it returns the
+// Send recovers by itself from these refusals, once each, by ending the
+// transaction with RSET (when MAIL FROM was accepted), fixing the session
+// and sending the transaction again; Result.Recovered lists them:
+//
+//   - 530 "authentication required" ([reply.IsAuthRequired]) to MAIL FROM,
+//     RCPT TO or DATA, with Options.Auth set: Send authenticates as
+//     [Client.Auth] does. Without credentials it returns the
 //     [*reply.Error], whose [reply.RetryFor] advice is
-//     [reply.RetryAfterAuth]. When authentication fails it returns an
-//     error matching both Auth's error (first, for errors.As and
-//     RetryFor) and the 530.
+//     [reply.RetryAfterAuth].
+//   - Relay refused: with Options.Auth set, when the server advertised
+//     AUTH, Send has not authenticated yet in this call, MAIL FROM was
+//     accepted and the server refused every recipient it sent RCPT TO
+//     for, each with a policy refusal, Send authenticates as above. A
+//     policy refusal is a reply to RCPT TO with code 550 or 554 and either
+//     the enhanced status code 5.7.1, or no enhanced status code and a text
+//     that contains "relay" (in any case) together with "denied", "not
+//     permitted", "not allowed", "prohibited", "unable to relay" or "do
+//     not relay". This is how Postfix's reject_unauth_destination answers
+//     an unauthenticated client ("554 5.7.1 <x@example.org>: Relay access
+//     denied"), and Exim ("550 5.7.1 Relay not permitted"). Send does not
+//     know of an AUTH the caller made with [Client.Auth]: the server then
+//     refuses the second AUTH (RFC 4954 requires a 503) and Send returns
+//     that error together with the relay refusal.
 //   - 530 "must issue a STARTTLS command first" ([reply.IsTLSRequired]) on
 //     a [TLSOpportunistic] session without TLS whose server offers
-//     STARTTLS: it ends the transaction as above, sends STARTTLS, says
-//     EHLO again and sends the transaction again.
+//     STARTTLS: it sends STARTTLS and says EHLO again.
+//
+// When authentication fails, Send returns an error matching both Auth's
+// error (first, for errors.As and RetryFor) and the refusal that led to
+// it. Send never authenticates twice in one call, so it never loops.
 //
 // Recipients the server refuses are reported in Result.Recipients and, as
 // a [*RecipientsError], in the error. The message goes to the accepted
 // recipients (State [DeliveryPartial]) unless Envelope.RequireAllRecipients
-// is set: then Send aborts with RSET.
+// is set: then Send aborts with RSET (and sends nothing when some
+// recipients are over the server's RCPTMAX).
 //
 // The error is nil only for [DeliveryComplete]. Otherwise it is an
 // [*InputError] or [*UnsupportedError] before anything is sent, a
-// [*reply.Error] (Command "MAIL FROM", "DATA" or "end of data"), a
-// [*RecipientsError], an error matching [ErrDeliveryUnknown] (State
-// [DeliveryUnknown]), the error of reading body (the message is abandoned
-// and the connection closed, so the server discards it), or the errors of
-// a broken connection (see [Client]).
+// [*reply.Error] (Command "MAIL FROM", "DATA", "end of data", "BDAT" or
+// "BDAT LAST"), a [*RecipientsError], an error matching
+// [ErrDeliveryUnknown] (State [DeliveryUnknown]), the error of reading
+// body (the message is abandoned: after DATA the connection is closed, so
+// the server discards it; with BDAT, RSET discards it and the session
+// stays usable), or the errors of a broken connection (see [Client]).
 func (c *Client) Send(ctx context.Context, env *Envelope, body io.Reader) (Result, error) {
 	var res Result
 	if env == nil || len(env.To) == 0 {
@@ -242,28 +273,26 @@ func (c *Client) Send(ctx context.Context, env *Envelope, body io.Reader) (Resul
 	if body == nil {
 		return res, &InputError{Field: "body", Reason: "nil reader"}
 	}
-	if env.MailOptions != nil && env.MailOptions.Body == BodyBinaryMIME {
-		return res, &InputError{Field: "BODY", Value: "BINARYMIME", Reason: "Send uses DATA; a BINARYMIME message needs BDAT"}
-	}
 	var recovered []error
 	var auth reply.Reply
 	authTried, tlsTried := false, false
 	for {
-		res, trigger, err := c.transact(ctx, env, body)
+		canAuth := !authTried && len(c.opts.Auth) > 0
+		canTLS := !tlsTried && c.mode == TLSOpportunistic && c.tlsState == nil && c.ext.StartTLS()
+		res, trigger, err := c.transact(ctx, env, body, canAuth || canTLS)
 		res.Recovered, res.Auth = recovered, auth
 		if trigger == nil || c.err != nil || c.closed {
 			return res, err
 		}
 		switch {
-		case !authTried && len(c.opts.Auth) > 0 && reply.IsAuthRequired(trigger):
+		case canAuth && (reply.IsAuthRequired(trigger) || (relayRefused(trigger) && c.ext.Has("AUTH"))):
 			authTried = true
 			r, aerr := c.Auth(ctx)
 			if aerr != nil {
 				return res, &autoAuthError{err: aerr, cause: trigger}
 			}
 			auth, res.Auth = r, r
-		case !tlsTried && reply.IsTLSRequired(trigger) && c.mode == TLSOpportunistic &&
-			c.tlsState == nil && c.ext.StartTLS():
+		case canTLS && reply.IsTLSRequired(trigger):
 			tlsTried = true
 			if err := c.upgrade(ctx); err != nil {
 				return res, err
@@ -302,20 +331,32 @@ func (c *Client) upgrade(ctx context.Context) error {
 	return c.leave(ctx, stop, "STARTTLS", c.startTLS(ctx))
 }
 
+// maxPipelineBatch caps the commands Send writes at once with PIPELINING
+// before reading their replies, so that neither side's buffers grow with
+// the number of recipients (RFC 2920 section 3.1 warns of the deadlock of
+// a client that writes while the server cannot).
+const maxPipelineBatch = 100
+
 // transact runs one mail transaction. See Send. When nothing was delivered
 // because of a refusal that authenticating or starting TLS may overcome,
-// trigger is that refusal; the transaction is then closed (RSET).
-func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader) (res Result, trigger, err error) {
-	res = Result{Recipients: make([]RecipientResult, len(env.To))}
+// trigger is that refusal; the transaction is then closed (RSET). retry
+// says whether Send may act on a trigger: BDAT then keeps the body until
+// the envelope is accepted, so that the body is never read twice.
+func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, retry bool) (_ Result, trigger, err error) {
+	// t lives on the stack but for BDAT pipelined with the envelope, where
+	// the DataWriter needs it: then t points to a copy on the heap.
+	tv := txn{c: c, env: env, n: len(env.To)}
+	t := &tv
+	t.res.Recipients = make([]RecipientResult, len(env.To))
 	for i, to := range env.To {
-		res.Recipients[i].Address = to
+		t.res.Recipients[i].Address = to
 	}
 	stop, err := c.enter(ctx)
 	if err != nil {
-		return res, nil, err
+		return t.res, nil, err
 	}
 	fail := func(verb string, err error) (Result, error, error) {
-		return res, nil, c.leave(ctx, stop, verb, err)
+		return t.res, nil, c.leave(ctx, stop, verb, err)
 	}
 
 	// Check every line before sending any, so that invalid input leaves
@@ -332,170 +373,333 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader) (r
 		}
 	}
 
-	pipe := c.ext.Pipelining()
-	withData := pipe && !env.RequireAllRecipients
-	mailExp := expect{verb: "MAIL FROM", stage: stageMail}
-	rcptExp := expect{verb: "RCPT TO", stage: stageRcpt}
-	dataExp := expect{verb: "DATA", stage: stageDataInit, want: wantData}
-	if pipe {
-		c.mailLine(env.From, env.MailOptions)
-		c.queue(ctx, mailExp, c.line)
-		for _, to := range env.To {
-			c.rcptLine(to, env.RcptOptions)
-			c.queue(ctx, rcptExp, c.line)
+	if max := c.ext.limits.RcptMax; max > 0 && t.n > max {
+		// RFC 9422 section 4.2: the server would refuse the excess with
+		// 452; do not send them at all.
+		t.n = max
+		for i := max; i < len(env.To); i++ {
+			re := &RecipientError{Address: env.To[i], Err: &RecipientLimitError{Limit: max}}
+			t.res.Recipients[i].Err = re
+			t.notSent = append(t.notSent, re)
 		}
-		if withData {
-			c.queue(ctx, dataExp, c.cmdLine("DATA", ""))
+		if env.RequireAllRecipients {
+			c.tx = txState{}
+			return fail("RCPT TO", &RecipientsError{Refused: t.notSent, Total: len(env.To)})
+		}
+	}
+
+	pipe := c.ext.Pipelining()
+	bdat := c.ext.Chunking() && (env.Chunking || tx.body == BodyBinaryMIME)
+	// hold: the last batch of the envelope leaves with DATA or the first
+	// chunk, and its replies are read after.
+	hold := pipe && !env.RequireAllRecipients && !(bdat && retry)
+	batch := 1
+	if pipe {
+		batch = maxPipelineBatch
+	}
+	for {
+		t.queue(ctx, batch)
+		if t.queued == t.n+1 && hold {
+			break
 		}
 		if err := c.flush(ctx); err != nil {
-			return fail("MAIL FROM", err)
+			return fail(t.verb(), err)
+		}
+		if err := t.readReplies(ctx); err != nil {
+			return fail(t.verb(), err)
+		}
+		if t.mailErr != nil || t.queued == t.n+1 {
+			break
 		}
 	}
 
-	// MAIL FROM
-	if !pipe {
-		c.mailLine(env.From, env.MailOptions)
-		if err := c.send(ctx, mailExp, c.line); err != nil {
-			return fail("MAIL FROM", err)
+	var w *DataWriter
+	if bdat {
+		switch {
+		case t.read < t.queued:
+			h := new(txn)
+			*h = *t
+			t = h
+			w = c.chunkStart(ctx, stop, 0, h)
+		case !t.deliverable():
+			return t.refuse(ctx, stop)
+		default:
+			w = c.chunkStart(ctx, stop, 0, nil)
 		}
-	}
-	r, mailErr := c.next(ctx)
-	if r != nil {
-		res.Mail = r.Clone()
-	}
-	if c.err != nil {
-		return fail("MAIL FROM", mailErr)
-	}
-	if mailErr != nil {
-		c.tx = txState{}
-	}
-
-	// RCPT TO
-	var refused []*RecipientError
-	var rcptTrigger error
-	for i, to := range env.To {
-		if !pipe {
-			if mailErr != nil {
-				break
+	} else {
+		dataExp := expect{verb: "DATA", stage: stageDataInit, want: wantData}
+		var dataR *reply.Reply
+		var dataErr error
+		sent := false
+		if t.read < t.queued {
+			c.queue(ctx, dataExp, c.cmdLine("DATA", ""))
+			if err := c.flush(ctx); err != nil {
+				return fail(t.verb(), err)
 			}
-			c.rcptLine(to, env.RcptOptions)
-			if err := c.send(ctx, rcptExp, c.line); err != nil {
-				return fail("RCPT TO", err)
+			if err := t.readReplies(ctx); err != nil {
+				return fail(t.verb(), err)
+			}
+			dataR, dataErr = c.next(ctx)
+			if c.err != nil {
+				return fail("DATA", dataErr)
+			}
+			sent = true
+		}
+		if !t.deliverable() {
+			if sent && dataErr == nil {
+				// 354 with no transaction or no recipient: RFC 2920
+				// section 3.1 forbids it, and the only way out without
+				// sending a message is to drop the connection.
+				return fail("DATA", c.unexpected(dataExp, dataR))
+			}
+			return t.refuse(ctx, stop)
+		}
+		if !sent {
+			_, dataErr = c.roundTrip(ctx, dataExp, c.cmdLine("DATA", ""))
+			if c.err != nil {
+				return fail("DATA", dataErr)
 			}
 		}
-		r, err := c.next(ctx)
-		if r != nil {
-			res.Recipients[i].Reply = r.Clone()
-		}
-		if c.err != nil {
-			return fail("RCPT TO", err)
-		}
-		if err != nil {
-			re := &RecipientError{Address: to, Err: err}
-			res.Recipients[i].Err = re
-			refused = append(refused, re)
-			if rcptTrigger == nil && canRecover(err) {
-				rcptTrigger = err
+		if dataErr != nil {
+			// The transaction stays open after a refused DATA: clear it.
+			if canRecover(dataErr) {
+				trigger = dataErr
 			}
-		}
-	}
-	accepted := len(env.To) - len(refused)
-	if mailErr != nil {
-		accepted = 0
-	}
-
-	// DATA
-	var dataR *reply.Reply
-	var dataErr error
-	if withData {
-		dataR, dataErr = c.next(ctx)
-		if c.err != nil {
-			return fail("DATA", dataErr)
-		}
-	}
-	var rcptErr error
-	if len(refused) > 0 && mailErr == nil {
-		rcptErr = &RecipientsError{Refused: refused, Total: len(env.To)}
-	}
-	if mailErr != nil || accepted == 0 || (env.RequireAllRecipients && len(refused) > 0) {
-		if withData && dataErr == nil {
-			// 354 with no transaction or no recipient: RFC 2920 section
-			// 3.1 forbids it, and the only way out without sending a
-			// message is to drop the connection.
-			return fail("DATA", c.unexpected(dataExp, dataR))
-		}
-		if mailErr == nil {
-			// Close the transaction (no RSET is needed when MAIL failed).
 			if _, err := c.roundTrip(ctx, expect{verb: "RSET", stage: stageCommand}, c.cmdLine("RSET", "")); c.err != nil {
 				return fail("RSET", err)
 			}
 			c.tx = txState{}
+			return t.res, trigger, c.leave(ctx, stop, "DATA", dataErr)
 		}
-		err := mailErr
-		trigger = mailErr
-		if err == nil {
-			err = rcptErr
-			if accepted == 0 {
-				trigger = rcptTrigger
-			}
+		// 354: the body. From here on the DataWriter owns stop.
+		if w, err = c.dataStart(ctx, stop); err != nil {
+			return t.res, nil, err
 		}
-		if !canRecover(trigger) {
-			trigger = nil
-		}
-		return res, trigger, c.leave(ctx, stop, "MAIL FROM", err)
-	}
-	if !withData {
-		_, dataErr = c.roundTrip(ctx, dataExp, c.cmdLine("DATA", ""))
-		if c.err != nil {
-			return fail("DATA", dataErr)
-		}
-	}
-	if dataErr != nil {
-		// The transaction stays open after a refused DATA: clear it.
-		if canRecover(dataErr) {
-			trigger = dataErr
-		}
-		if _, err := c.roundTrip(ctx, expect{verb: "RSET", stage: stageCommand}, c.cmdLine("RSET", "")); c.err != nil {
-			return fail("RSET", err)
-		}
-		c.tx = txState{}
-		return res, trigger, c.leave(ctx, stop, "DATA", dataErr)
 	}
 
-	// 354: the body. From here on the DataWriter owns stop.
-	w, err := c.dataStart(ctx, stop)
-	if err != nil {
-		return res, nil, err
-	}
 	if _, err := w.ReadFrom(body); err != nil && w.err == nil {
 		// body failed: the message cannot be completed, and ending it
-		// would deliver a truncated one. Drop the connection instead.
+		// would deliver a truncated one. Abandon it instead.
 		w.setErr(fmt.Errorf("reading the message body: %w", err))
 	}
 	err = w.Close()
-	res.Final = w.Reply()
+	if err == errEnvelopeRefused {
+		// BDAT pipelined with the envelope, which the server refused;
+		// the chunks were discarded with RSET. The body has been read
+		// in part, so the refusal is final: no trigger.
+		err, _ = t.outcome()
+		return t.res, nil, err
+	}
+	t.res.Final = w.Reply()
+	rcptErr := t.recipientsError()
 	switch {
 	case err == nil && rcptErr == nil:
-		res.State = DeliveryComplete
+		t.res.State = DeliveryComplete
 	case err == nil:
-		res.State = DeliveryPartial
+		t.res.State = DeliveryPartial
 		err = rcptErr
 	case errors.Is(err, ErrDeliveryUnknown):
-		res.State = DeliveryUnknown
+		t.res.State = DeliveryUnknown
 	}
-	return res, nil, err
+	return t.res, nil, err
 }
+
+// txn is the envelope of a transaction that Send is sending: which commands
+// are queued, which replies are read, and what they said.
+type txn struct {
+	c       *Client
+	env     *Envelope
+	res     Result // what transact returns
+	n       int    // recipients to send RCPT TO for (RCPTMAX)
+	queued  int    // commands queued: MAIL FROM, then RCPT TO for env.To[:queued-1]
+	read    int    // replies read, in the same order
+	mailErr error
+	refused []*RecipientError // refused by the server, in envelope order
+	notSent []*RecipientError // over the server's RCPTMAX
+	relay   int               // how many of refused are relay refusals
+	ok      int               // recipients accepted
+	auth530 error             // the first RCPT TO refusal that Send may recover from
+}
+
+// queue queues up to max more commands of the envelope.
+func (t *txn) queue(ctx context.Context, max int) {
+	c := t.c
+	for k := 0; k < max && t.queued <= t.n; k++ {
+		if t.queued == 0 {
+			c.mailLine(t.env.From, t.env.MailOptions)
+			c.queue(ctx, expect{verb: "MAIL FROM", stage: stageMail}, c.line)
+		} else {
+			c.rcptLine(t.env.To[t.queued-1], t.env.RcptOptions)
+			c.queue(ctx, expect{verb: "RCPT TO", stage: stageRcpt}, c.line)
+		}
+		t.queued++
+	}
+}
+
+// verb names the command whose reply comes next, for errors.
+func (t *txn) verb() string {
+	if t.read == 0 {
+		return "MAIL FROM"
+	}
+	return "RCPT TO"
+}
+
+// readReplies reads the replies to every command queued and flushed. It
+// returns only an error that broke the client.
+func (t *txn) readReplies(ctx context.Context) error {
+	c := t.c
+	for t.read < t.queued {
+		r, err := c.next(ctx)
+		i := t.read
+		t.read++
+		if i == 0 {
+			if r != nil {
+				t.res.Mail = r.Clone()
+			}
+			if c.err != nil {
+				return err
+			}
+			if err != nil {
+				t.mailErr = err
+				c.tx = txState{}
+			}
+			continue
+		}
+		rr := &t.res.Recipients[i-1]
+		if r != nil {
+			rr.Reply = r.Clone()
+		}
+		if c.err != nil {
+			return err
+		}
+		switch {
+		case err != nil:
+			re := &RecipientError{Address: rr.Address, Err: err}
+			rr.Err = re
+			t.refused = append(t.refused, re)
+			if t.auth530 == nil && canRecover(err) {
+				t.auth530 = err
+			}
+			if relayRefused(err) {
+				t.relay++
+			}
+		case t.mailErr == nil:
+			t.ok++
+		}
+	}
+	return nil
+}
+
+// deliverable reports whether the message may be sent: MAIL FROM accepted,
+// a recipient accepted, and none refused if all are required.
+func (t *txn) deliverable() bool {
+	return t.mailErr == nil && t.ok > 0 && !(t.env.RequireAllRecipients && len(t.refused) > 0)
+}
+
+// recipientsError returns the *RecipientsError for the refused and
+// not-attempted recipients, or nil.
+func (t *txn) recipientsError() error {
+	if t.mailErr != nil || len(t.refused)+len(t.notSent) == 0 {
+		return nil
+	}
+	all := t.refused
+	if len(t.notSent) > 0 {
+		all = append(t.refused[:len(t.refused):len(t.refused)], t.notSent...)
+	}
+	return &RecipientsError{Refused: all, Total: len(t.env.To)}
+}
+
+// outcome returns the error of an envelope that cannot be delivered and
+// the refusal that Send may overcome, if any: a recoverable refusal of
+// MAIL FROM; when no recipient was accepted, the first recoverable
+// refusal of RCPT TO, or the first refusal if all were relay refusals.
+func (t *txn) outcome() (err, trigger error) {
+	if t.mailErr != nil {
+		if canRecover(t.mailErr) {
+			trigger = t.mailErr
+		}
+		return t.mailErr, trigger
+	}
+	err = t.recipientsError()
+	if t.ok == 0 {
+		switch {
+		case t.auth530 != nil:
+			trigger = t.auth530
+		case len(t.refused) > 0 && t.relay == len(t.refused):
+			trigger = t.refused[0].Err
+		}
+	}
+	return err, trigger
+}
+
+// refuse ends an envelope that cannot be delivered, before any body was
+// sent: RSET when MAIL FROM was accepted, then the call's end.
+func (t *txn) refuse(ctx context.Context, stop func() bool) (Result, error, error) {
+	c := t.c
+	if t.mailErr == nil {
+		// Close the transaction (no RSET is needed when MAIL failed).
+		if _, err := c.roundTrip(ctx, expect{verb: "RSET", stage: stageCommand}, c.cmdLine("RSET", "")); c.err != nil {
+			return t.res, nil, c.leave(ctx, stop, "RSET", err)
+		}
+		c.tx = txState{}
+	}
+	err, trigger := t.outcome()
+	return t.res, trigger, c.leave(ctx, stop, "MAIL FROM", err)
+}
+
+// relayRefused reports whether err is a refusal of RCPT TO that Send may
+// overcome by authenticating; see the rule in Send's documentation.
+func relayRefused(err error) bool {
+	re, ok := errors.AsType[*reply.Error](err)
+	if !ok || re.Command != "RCPT TO" {
+		return false
+	}
+	r := re.Reply
+	if r.Code != reply.CodeMailboxUnavailable && r.Code != reply.CodeTransactionFailed {
+		return false
+	}
+	if !r.Enhanced.IsZero() {
+		return r.Enhanced == reply.EnhancedCode{Class: reply.ClassPermanent, Subject: reply.SubjectPolicy, Detail: 1}
+	}
+	text := strings.ToLower(r.Text())
+	if !strings.Contains(text, "relay") {
+		return false
+	}
+	for _, s := range [...]string{"denied", "not permitted", "not allowed", "prohibited", "unable to relay", "do not relay"} {
+		if strings.Contains(text, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// RecipientLimitError is the cause, inside a [*RecipientError], for a
+// recipient that [Client.Send] did not send RCPT TO for because the
+// transaction had as many recipients as the server announced with LIMITS
+// RCPTMAX (RFC 9422). Nothing was sent for it: send it in another
+// transaction. It matches [reply.ErrTransient], as the server's 452 for
+// too many recipients would.
+type RecipientLimitError struct {
+	// Limit is the server's RCPTMAX.
+	Limit int
+}
+
+// Error returns a message like "smtp: not attempted: over the server's
+// limit of 50 recipients per transaction (LIMITS RCPTMAX)".
+func (e *RecipientLimitError) Error() string {
+	return "smtp: not attempted: over the server's limit of " + strconv.Itoa(e.Limit) +
+		" recipients per transaction (LIMITS RCPTMAX)"
+}
+
+// Is reports whether target is [reply.ErrTransient].
+func (e *RecipientLimitError) Is(target error) bool { return target == reply.ErrTransient }
+
+// Retry returns [reply.RetryLater]: the recipient can be sent in a later
+// transaction, on this connection or another.
+func (e *RecipientLimitError) Retry() reply.Retry { return reply.RetryLater }
 
 // canRecover reports whether Send may overcome err by authenticating or
 // starting TLS.
 func canRecover(err error) bool {
 	return err != nil && (reply.IsAuthRequired(err) || reply.IsTLSRequired(err))
-}
-
-// send queues line and flushes it (no pipelining).
-func (c *Client) send(ctx context.Context, exp expect, line []byte) error {
-	if err := c.queue(ctx, exp, line); err != nil {
-		return err
-	}
-	return c.flush(ctx)
 }

@@ -334,7 +334,6 @@ func TestSendInputRefusedBeforeSending(t *testing.T) {
 		{"nil body", &Envelope{To: []string{"a@example.test"}}, nil},
 		{"bad recipient", &Envelope{To: []string{"a@example.test", "b@example.test\r\nRSET"}}, strings.NewReader("x")},
 		{"bad sender", &Envelope{From: "no at sign", To: []string{"a@example.test"}}, strings.NewReader("x")},
-		{"BINARYMIME", &Envelope{To: []string{"a@example.test"}, MailOptions: &MailOptions{Body: BodyBinaryMIME}}, strings.NewReader("x")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
