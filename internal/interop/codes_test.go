@@ -189,28 +189,36 @@ func TestEndOfDataCodes(t *testing.T) {
 				t.Fatalf("%s: Noop after %s = %q, %v, want 250", s.name, what, r.String(), err)
 			}
 
-			next := uniqueID(t)
-			env = &client.Envelope{From: sender, To: []string{"box-" + next + "@" + e.vars["SMTP_DOMAIN"]}}
-			body = fmt.Sprintf("Message-ID: <%s@interop.test>\r\nSubject: after a refusal\r\n\r\nhello\r\n", next)
-			res, err = c.Send(ctx, env, strings.NewReader(body))
-			switch {
-			case err == nil:
-				got := waitDelivered(t, s, "box", "<"+next+"@interop.test>")
-				from := "Return-Path: <" + sender + ">\n"
-				if !s.postfix {
-					from = "(envelope-from <" + sender + ">)"
-				}
-				if !strings.Contains(string(got), from) {
-					t.Errorf("%s: message sent after %s delivered without %q: %q", s.name, what, from, got)
-				}
-			case res.State != client.DeliveryRejected || reply.RetryFor(err) != reply.RetryNewConnection:
-				t.Errorf("%s: Send after %s = %v, %v (RetryFor %v), want delivered, or rejected with a new connection advised",
-					s.name, what, res.State, err, reply.RetryFor(err))
-			default:
-				t.Logf("%s: after %s the server kept the transaction: %v", s.name, what, err)
-			}
+			sendAfterRefusal(t, e, s, c, what, false)
 		}
 	})
+}
+
+// sendAfterRefusal sends a message on c after the refusal what, and
+// checks that it is delivered with its own sender, or refused without
+// being sent, with a new connection advised (see TestEndOfDataCodes).
+func sendAfterRefusal(t *testing.T, e *env, s server, c *client.Client, what string, chunking bool) {
+	t.Helper()
+	next := uniqueID(t)
+	env := &client.Envelope{From: sender, To: []string{"box-" + next + "@" + e.vars["SMTP_DOMAIN"]}, Chunking: chunking}
+	body := fmt.Sprintf("Message-ID: <%s@interop.test>\r\nSubject: after a refusal\r\n\r\nhello\r\n", next)
+	res, err := c.Send(testContext(t), env, strings.NewReader(body))
+	switch {
+	case err == nil:
+		got := waitDelivered(t, s, "box", "<"+next+"@interop.test>")
+		from := "Return-Path: <" + sender + ">\n"
+		if !s.postfix {
+			from = "(envelope-from <" + sender + ">)"
+		}
+		if !strings.Contains(string(got), from) {
+			t.Errorf("%s: message sent after %s delivered without %q: %q", s.name, what, from, got)
+		}
+	case res.State != client.DeliveryRejected || reply.RetryFor(err) != reply.RetryNewConnection:
+		t.Errorf("%s: Send after %s = %v, %v (RetryFor %v), want delivered, or rejected with a new connection advised",
+			s.name, what, res.State, err, reply.RetryFor(err))
+	default:
+		t.Logf("%s: after %s the server kept the transaction: %v", s.name, what, err)
+	}
 }
 
 // TestSoftBounce (Postfix, soft_bounce=yes): every 5xx refusal becomes 4xx
