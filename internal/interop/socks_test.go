@@ -48,9 +48,44 @@ func TestSOCKS5(t *testing.T) {
 			if err != nil || res.State != client.DeliveryComplete {
 				t.Fatalf("%s via %s (%s): Send = %v, %v, want delivered", s.name, p.name, p.addr, res.State, err)
 			}
-			waitDelivered(t, s, "box", "<"+id+"@interop.test>")
+			got := waitDelivered(t, s, "box", "<"+id+"@interop.test>")
+			if want := strings.ReplaceAll(body, "\r\n", "\n"); !strings.HasSuffix(string(got), want) {
+				t.Errorf("%s via %s: delivered %q, want it to end with %q", s.name, p.name, got, want)
+			}
 			if counted.n != 1 {
 				t.Errorf("%s via %s: the proxy dialer was used %d times, want 1", s.name, p.name, counted.n)
+			}
+		}
+	})
+}
+
+// TestSOCKS5AuthRequired: the authenticating proxy refuses a client
+// without credentials or with a wrong password and lets the right one
+// through, so the delivery through it in TestSOCKS5 did authenticate.
+func TestSOCKS5AuthRequired(t *testing.T) {
+	each(t, func(t *testing.T, e *env, s server) {
+		user, pass := e.vars["SMTP_SOCKS5_USER"], e.vars["SMTP_SOCKS5_PASS"]
+		for _, tt := range []struct {
+			name string
+			auth *proxy.Auth
+			ok   bool
+		}{
+			{"no credentials", nil, false},
+			{"wrong password", &proxy.Auth{User: user, Password: "wrong-" + pass}, false},
+			{"right password", &proxy.Auth{User: user, Password: pass}, true},
+		} {
+			d, err := proxy.SOCKS5("tcp", e.vars["SMTP_SOCKS5_AUTH"], tt.auth, &net.Dialer{Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatalf("proxy.SOCKS5: %v", err)
+			}
+			opts := e.options(client.TLSNone)
+			opts.Dialer = d.(proxy.ContextDialer)
+			c, err := client.Dial(testContext(t), s.addr("PLAIN"), opts)
+			if err == nil {
+				c.Close()
+			}
+			if (err == nil) != tt.ok {
+				t.Errorf("%s: Dial through %s with %s: %v, want success %v", s.name, e.vars["SMTP_SOCKS5_AUTH"], tt.name, err, tt.ok)
 			}
 		}
 	})
