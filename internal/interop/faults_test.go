@@ -139,7 +139,13 @@ func (b *stoppingBody) Read(p []byte) (int, error) {
 		conn := b.d.last().(*recordingConn)
 		pid := serverPID(b.t, b.s, conn)
 		signal(b.t, pid, syscall.SIGSTOP)
-		b.t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+		b.t.Cleanup(func() {
+			// Never leave it stopped (the test may have failed before the
+			// kill); check the state first, so a reused pid is spared.
+			if processState(pid) == 'T' {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		})
 		waitProcessState(b.t, pid, 'T')
 		b.stopped = pid
 		conn.setAfterWrite(func(w []byte) {
@@ -248,22 +254,27 @@ func sendFence(t *testing.T, e *env, s server) string {
 	return marker
 }
 
-// waitProcessState waits until pid is in state (a letter of
-// /proc/PID/stat: 'T' for stopped).
+// processState returns the state letter of pid in /proc/PID/stat ('T'
+// for stopped), or 0 when there is no such process.
+func processState(pid int) byte {
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// "pid (comm) S ...": the state follows the last ')'.
+	if i := bytes.LastIndexByte(st, ')'); i >= 0 && i+2 < len(st) {
+		return st[i+2]
+	}
+	return 0
+}
+
+// waitProcessState waits until pid is in state (see processState).
 func waitProcessState(t *testing.T, pid int, state byte) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
-	for {
-		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			t.Fatalf("pid %d: %v", pid, err)
-		}
-		// "pid (comm) S ...": the state follows the last ')'.
-		if i := bytes.LastIndexByte(st, ')'); i >= 0 && i+2 < len(st) && st[i+2] == state {
-			return
-		}
+	for processState(pid) != state {
 		if time.Now().After(deadline) {
-			t.Fatalf("pid %d not in state %c after 15 s: %s", pid, state, st)
+			t.Fatalf("pid %d in state %q after 15 s, want %q", pid, processState(pid), state)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
