@@ -15,6 +15,7 @@ load_env
 
 FAILS=0
 CHECKS=0
+REPLY_LAST= # set by read_reply; empty when a connection could not even be opened
 pass() {
 	CHECKS=$((CHECKS + 1))
 	printf '  ok    %-16s %-10s %-16s %s\n' "$1" "$2" "$3" "$4"
