@@ -11,4 +11,11 @@
 //	internal/mta/setup.sh && internal/mta/up.sh
 //	SMTP_INTEROP_ENV=${TMPDIR:-/tmp}/smtp-mta/env go test -race ./internal/interop
 //	internal/mta/down.sh
+//
+// The fault tests (faults_test.go) need root, as the servers do: they kill
+// or stop the process that serves their own connection, and stop and start
+// one whole server with the scripts named by SMTP_MTA_SCRIPTS, restoring it
+// at cleanup. Top-level tests run one after the other and each runs its
+// per-server subtests in parallel, so a server is only ever broken by the
+// test that is using it.
 package interop
