@@ -93,7 +93,8 @@ func (c *Client) BDAT(ctx context.Context, opts *BDATOptions) (*DataWriter, erro
 // chunkStart returns the open DataWriter for a BDAT body; it owns stop. With
 // pre (Send with PIPELINING), the envelope commands of pre are queued but
 // not flushed: they leave with the first chunk, and their replies are read
-// before the first chunk's.
+// before the first chunk's, into a copy of *pre held by the chunker
+// (w.ch.env; see keptEnvelope).
 func (c *Client) chunkStart(ctx context.Context, stop func() bool, size int, pre *txn) *DataWriter {
 	ch := getChunker(size)
 	w := &DataWriter{c: c, ctx: ctx, stop: stop, ch: ch}
@@ -115,7 +116,9 @@ type chunker struct {
 	size int
 
 	w        *DataWriter // the message being sent
-	pre      *txn        // Send: envelope replies to read after the first chunk
+	env      txn         // Send: its envelope, when pipelined with the chunks
+	pre      *txn        // &env until its replies are read after the first chunk
+	keep     bool        // env is in use: Close leaves the release to Send
 	window   int         // chunk replies that may stay unread (PIPELINING)
 	unread   int         // BDAT commands whose replies are not read yet
 	lastSent bool        // the LAST chunk has left: a lost connection is "unknown"
@@ -125,8 +128,22 @@ type chunker struct {
 
 // start makes ch send the body of w.
 func (ch *chunker) start(w *DataWriter, pre *txn) {
-	*ch = chunker{cw: ch.cw, emit: ch.emit, size: ch.size, w: w, pre: pre}
+	*ch = chunker{cw: ch.cw, emit: ch.emit, size: ch.size, w: w}
+	if pre != nil {
+		// A copy in the pooled chunker rather than pre itself, which
+		// would then escape to the heap: one allocation less per message.
+		ch.env = *pre
+		ch.pre, ch.keep = &ch.env, true
+	}
 	ch.cw.Reset(ch.emit)
+}
+
+// keptEnvelope returns, after Close, the envelope given to chunkStart as
+// it stands, and releases the chunker.
+func (w *DataWriter) keptEnvelope() txn {
+	t := w.ch.env
+	w.release()
+	return t
 }
 
 var chunkers sync.Pool // of *chunker of wire.DefaultChunkSize
@@ -153,7 +170,7 @@ func (w *DataWriter) release() {
 		return
 	}
 	w.ch = nil
-	ch.w, ch.pre, ch.refused = nil, nil, nil
+	ch.w, ch.pre, ch.refused, ch.env = nil, nil, nil, txn{}
 	if ch.size == wire.DefaultChunkSize {
 		chunkers.Put(ch)
 	}
@@ -176,15 +193,17 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 	if c.err != nil {
 		return c.errOut
 	}
+	exp := expect{verb: "BDAT", stage: stageDataBlock}
+	if last {
+		exp = expect{verb: "BDAT LAST", stage: stageDataEnd}
+	}
 	if c.inflight == 0 && c.br.Buffered() > 0 {
 		return c.unsolicited(ctx)
 	}
 	c.line = append(c.line[:0], "BDAT "...)
 	c.line = strconv.AppendInt(c.line, int64(len(chunk)), 10)
-	exp := expect{verb: "BDAT", stage: stageDataBlock}
 	if last {
 		c.line = append(c.line, " LAST"...)
-		exp = expect{verb: "BDAT LAST", stage: stageDataEnd}
 	}
 	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
 	if err := c.queue(ctx, exp, c.line); err != nil {
@@ -320,7 +339,6 @@ func (w *DataWriter) disarm() {
 // reply still due.
 func (w *DataWriter) closeChunks() error {
 	c := w.c
-	defer w.release()
 	switch {
 	case w.err != nil:
 		// A Write failed; the message is abandoned already.
@@ -335,5 +353,8 @@ func (w *DataWriter) closeChunks() error {
 		}
 	}
 	w.disarm()
+	if !w.ch.keep {
+		w.release()
+	}
 	return w.err
 }

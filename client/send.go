@@ -344,7 +344,7 @@ const maxPipelineBatch = 100
 // the envelope is accepted, so that the body is never read twice.
 func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, retry bool) (_ Result, trigger, err error) {
 	// t lives on the stack but for BDAT pipelined with the envelope, where
-	// the DataWriter needs it: then t points to a copy on the heap.
+	// the DataWriter needs it: then t points to a copy in its chunker.
 	tv := txn{c: c, env: env, n: len(env.To)}
 	t := &tv
 	t.res.Recipients = make([]RecipientResult, len(env.To))
@@ -417,10 +417,8 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 	if bdat {
 		switch {
 		case t.read < t.queued:
-			h := new(txn)
-			*h = *t
-			t = h
-			w = c.chunkStart(ctx, stop, 0, h)
+			w = c.chunkStart(ctx, stop, 0, t)
+			t = &w.ch.env // until w.Close
 		case !t.deliverable():
 			return t.refuse(ctx, stop)
 		default:
@@ -483,6 +481,10 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 		w.setErr(fmt.Errorf("reading the message body: %w", err))
 	}
 	err = w.Close()
+	if t != &tv {
+		tv = w.keptEnvelope()
+		t = &tv
+	}
 	if err == errEnvelopeRefused {
 		// BDAT pipelined with the envelope, which the server refused;
 		// the chunks were discarded with RSET. The body has been read
