@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -430,4 +431,179 @@ func TestBDATDeliveryUnknown(t *testing.T) {
 			})
 		}
 	}
+}
+
+func TestSendBinaryMIMEUsesBDAT(t *testing.T) {
+	s := startGoSMTP(t, false, nil)
+	ctx := testCtx(t)
+	log := &logCollector{}
+	c, err := Dial(ctx, s.addr, bdatOpts(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	body := "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n\xff\x80\x01\r\n"
+	env := &Envelope{From: "a@example.test", To: []string{"b@example.test"}, MailOptions: &MailOptions{Body: BodyBinaryMIME}}
+	res, err := c.Send(ctx, env, strings.NewReader(body))
+	if err != nil || res.State != DeliveryComplete {
+		t.Fatalf("Send(BINARYMIME) = %v, %v; want delivered", res.State, err)
+	}
+	msgs := s.messages()
+	if len(msgs) != 1 || msgs[0].MailOpts.Body != smtp.BodyBinaryMIME || string(msgs[0].Data) != body {
+		t.Errorf("server got %+v; want one BINARYMIME message %q", msgs, body)
+	}
+	if strings.Contains(log.text(), "C: DATA") || !strings.Contains(log.text(), "LAST") {
+		t.Errorf("Send(BINARYMIME) did not use BDAT:\n%s", log.text())
+	}
+}
+
+func TestSendChunkingFallsBackToDATA(t *testing.T) {
+	// No CHUNKING: Envelope.Chunking is a preference, DATA is used.
+	srv := smtptest.Start(t, nil, script(hello, steps(
+		smtptest.ExpectLine("MAIL FROM:<a@example.test>"),
+		smtptest.ExpectLine("RCPT TO:<b@example.test>"),
+		smtptest.ExpectLine("DATA"),
+		smtptest.Send("250 ok\r\n250 ok\r\n354 go\r\n"),
+		smtptest.ExpectData(),
+		smtptest.Send("250 2.0.0 Ok: queued as D\r\n"),
+	), quitting))
+	c := dialScripted(t, srv, plain(nil))
+	res, err := c.Send(testCtx(t), &Envelope{From: "a@example.test", To: []string{"b@example.test"}, Chunking: true}, strings.NewReader(smugglingBody))
+	if err != nil || res.State != DeliveryComplete {
+		t.Fatalf("Send = %v, %v; want delivered with DATA", res.State, err)
+	}
+	usable(t, c)
+	waitScript(t, srv)
+}
+
+func TestBDATRefusedBeforeSending(t *testing.T) {
+	tests := []struct {
+		name   string
+		ext    []string
+		mail   bool
+		bdat   *BDATOptions
+		env    *Envelope // for Send; nil: call BDAT
+		checks func(error) bool
+	}{
+		{"no CHUNKING", []string{"PIPELINING"}, true, nil, nil, isUnsupported("CHUNKING")},
+		{"no transaction", []string{"CHUNKING"}, false, nil, nil, isInput("call")},
+		{"chunk too large", []string{"CHUNKING"}, true, &BDATOptions{ChunkSize: maxChunkSize + 1}, nil, isInput("chunk size")},
+		{"Send BINARYMIME without CHUNKING", []string{"BINARYMIME", "PIPELINING"}, false, nil,
+			&Envelope{To: []string{"b@example.test"}, MailOptions: &MailOptions{Body: BodyBinaryMIME}}, isUnsupported("BINARYMIME and CHUNKING")},
+		{"Send BINARYMIME without BINARYMIME", []string{"CHUNKING", "PIPELINING"}, false, nil,
+			&Envelope{To: []string{"b@example.test"}, MailOptions: &MailOptions{Body: BodyBinaryMIME}}, isUnsupported("BINARYMIME and CHUNKING")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := plainOpening(tt.ext)
+			if tt.mail {
+				s = append(s, smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"))
+			}
+			srv := smtptest.Start(t, nil, append(s, quitting...))
+			c := dialScripted(t, srv, plain(nil))
+			ctx := testCtx(t)
+			var err error
+			if tt.env != nil {
+				_, err = c.Send(ctx, tt.env, strings.NewReader("x\r\n"))
+			} else {
+				if tt.mail {
+					if _, err := c.Mail(ctx, "a@example.test", nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var w *DataWriter
+				w, err = c.BDAT(ctx, tt.bdat)
+				if w != nil {
+					t.Errorf("BDAT returned a writer with %v", err)
+				}
+			}
+			if !tt.checks(err) {
+				t.Errorf("%s: error %v", tt.name, err)
+			}
+			// The script fails if anything but NOOP comes next.
+			usable(t, c)
+			waitScript(t, srv)
+		})
+	}
+}
+
+func isUnsupported(ext string) func(error) bool {
+	return func(err error) bool {
+		e, ok := errors.AsType[*UnsupportedError](err)
+		return ok && e.Extension == ext
+	}
+}
+
+func isInput(field string) func(error) bool {
+	return func(err error) bool {
+		e, ok := errors.AsType[*InputError](err)
+		return ok && e.Field == field
+	}
+}
+
+func TestBDATChunkReplyTimeout(t *testing.T) {
+	// The reply to a chunk before the last is bounded by DataBlock; the
+	// message is not delivered (no LAST chunk left), so it is a timeout,
+	// not delivery unknown.
+	srv := smtptest.Start(t, nil, script(chunkingHello(false), steps(
+		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
+		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
+		smtptest.ExpectBDAT(),
+		smtptest.StallUntilClosed(),
+	)))
+	c := dialScripted(t, srv, plain(&Options{Timeouts: Timeouts{DataBlock: 100 * time.Millisecond}}))
+	ctx := testCtx(t)
+	c.Mail(ctx, "a@example.test", nil)
+	c.Rcpt(ctx, "b@example.test", nil)
+	w, err := c.BDAT(ctx, &BDATOptions{ChunkSize: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	within(t, "Write", func() { _, err = io.WriteString(w, "0123456789abcdef\r\n") })
+	if !errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ErrDeliveryUnknown) {
+		t.Fatalf("Write = %v; want a timeout, not delivery unknown", err)
+	}
+	if cerr := w.Close(); cerr != err {
+		t.Errorf("Close = %v, want %v", cerr, err)
+	}
+	if _, err := c.Noop(ctx); !errors.Is(err, ErrBroken) || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("Noop() after = %v, want ErrBroken and the timeout", err)
+	}
+	waitScript(t, srv)
+	if got := string(srv.Received()); strings.Contains(got, "LAST") {
+		t.Errorf("client sent %q; want no LAST chunk", got)
+	}
+}
+
+func TestBDATContextCancelAfterLast(t *testing.T) {
+	got := make(chan struct{})
+	srv := smtptest.Start(t, nil, script(chunkingHello(true), steps(
+		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
+		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
+		smtptest.ExpectBDAT(),
+		smtptest.Func(func() error { close(got); return nil }),
+		smtptest.StallUntilClosed(),
+	)))
+	c := dialScripted(t, srv, plain(nil))
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	c.Mail(ctx, "a@example.test", nil)
+	c.Rcpt(ctx, "b@example.test", nil)
+	w, err := c.BDAT(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "Subject: x\r\n\r\nhello\r\n")
+	go func() {
+		<-got // the server has the LAST chunk
+		cancel()
+	}()
+	within(t, "Close", func() { err = w.Close() })
+	if !errors.Is(err, ErrDeliveryUnknown) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close() cancelled while waiting for the reply to LAST = %v, want ErrDeliveryUnknown and context.Canceled", err)
+	}
+	if _, err := c.Noop(testCtx(t)); !errors.Is(err, ErrBroken) {
+		t.Errorf("Noop() after = %v, want ErrBroken", err)
+	}
+	waitScript(t, srv)
 }
