@@ -103,3 +103,37 @@ func ExampleExplainEnhanced() {
 	// Mailbox full: The recipient's mailbox has exceeded its quota.
 	// Buzón lleno: El buzón del destinatario ha superado su cuota.
 }
+
+// A reply code can mean different things after different commands:
+// Error.Explain uses the command and the kind of the reply, so a 454 is
+// explained as rate limiting after MAIL FROM and as a TLS problem after
+// STARTTLS.
+func ExampleError_Explain() {
+	parse := func(wire string) reply.Reply {
+		r, _ := reply.Parse([]byte(wire), nil)
+		return r
+	}
+	errs := []*reply.Error{
+		{Command: "MAIL FROM", Reply: parse("454 4.7.0 Throttling failure: Maximum sending rate exceeded.\r\n")},
+		{Command: "STARTTLS", Reply: parse("454 4.7.0 TLS not available due to temporary reason\r\n")},
+		{Command: "AUTH", Reply: parse("454 4.7.0 Temporary authentication failure\r\n")},
+		{Command: "RCPT TO", Reply: parse("451 4.7.1 Greylisting in action, please come back later\r\n")},
+	}
+	for _, err := range errs {
+		fmt.Printf("%s: %v → %s\n", err.Command, err.Reply.Code, err.Explain("en").Title)
+	}
+
+	// An explanation that serves both failure classes ends with a
+	// sentence for the reply's class.
+	soft := &reply.Error{Command: "RCPT TO", Reply: parse("450 4.1.1 <nosuch@example.test>: User unknown\r\n")}
+	for _, lang := range reply.Languages() {
+		fmt.Println(soft.Explain(lang).Fix)
+	}
+	// Output:
+	// MAIL FROM: 454 → Rate limited or greylisted
+	// STARTTLS: 454 → TLS not available
+	// AUTH: 454 → Temporary authentication failure
+	// RCPT TO: 451 → Rate limited or greylisted
+	// Check the part of the address before the @; remove the address from your lists if it keeps failing. This failure is temporary: try again later.
+	// Revise la parte de la dirección anterior a la @; quite la dirección de sus listas si sigue fallando. Este fallo es temporal: vuelva a intentarlo más tarde.
+}

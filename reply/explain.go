@@ -3,6 +3,7 @@ package reply
 import (
 	"embed"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,17 +28,86 @@ var explainFS embed.FS
 var languages = []string{"en", "es"}
 
 // catalog is the explanations of one language.
+//
+// An entry whose key fixes the reply's class (a reply code, a reply code
+// answering a command, an enhanced code with a class digit such as
+// "4.7.1", or a kind that occurs in one class only) is written for that
+// class. An entry whose key does not (an enhanced code "X.s.d", or a kind
+// that occurs in both failure classes) is written to be true for both,
+// and explanations built from it end with the class's note (classNotes),
+// which says whether trying again later can help.
 type catalog struct {
 	codes    map[Code]Explanation
-	enhanced map[registryKey]Explanation
+	commands map[commandKey]commandEntry
+	enhanced map[enhancedKey]Explanation
+	kinds    map[kind]Explanation
 	classes  map[Class]Explanation // Class 0 explains an invalid code
+	notes    map[Class]string      // ClassTransient and ClassPermanent
+}
+
+// commandKey is a reply code in answer to a command.
+type commandKey struct {
+	code Code
+	v    verb
+}
+
+// commandEntry is an explanation of a reply code in answer to a command,
+// with its key in the catalog file.
+type commandEntry struct {
+	x   Explanation
+	key string // "454@STARTTLS"
+}
+
+// enhancedKey is an enhanced code of the catalog. Class 0 stands for "X":
+// the entry explains the subject and detail in both failure classes,
+// unless an entry for the class overrides it.
+type enhancedKey struct {
+	class   Class
+	subject Subject
+	detail  uint16
+}
+
+// String returns the key as the catalog file writes it: "X.7.1", "4.7.1".
+func (k enhancedKey) String() string {
+	c := "X"
+	if k.class != 0 {
+		c = strconv.Itoa(int(k.class))
+	}
+	return c + "." + strconv.Itoa(int(k.subject)) + "." + strconv.Itoa(int(k.detail))
+}
+
+// explainedKinds are the kinds with an explanation of their own, with
+// their keys in the catalog files, in the order [Error.Explain] tries
+// them. ErrAuthTemporary (454 only) and ErrRateLimited (4xx only) occur in
+// the transient class only. The kinds not listed are each decided by one
+// reply code or enhanced code that has an explanation (ErrAuthFailed: 535
+// or X.7.8; ErrMechanismTooWeak: 534 or X.7.9; ErrPasswordTransition: 432
+// or X.7.12; ErrServiceClosing: 421), so they need none.
+var explainedKinds = []kindName{
+	{kindTLSRequired, "tls-required", 0},
+	{kindAuthRequired, "auth-required", 0},
+	{kindAuthTemporary, "auth-temporary", ClassTransient},
+	{kindMailboxFull, "mailbox-full", 0},
+	{kindMessageTooLarge, "message-too-large", 0},
+	{kindMailboxUnavailable, "mailbox-unavailable", 0},
+	{kindRateLimited, "rate-limited", ClassTransient},
+}
+
+// kindName is a kind and its key in the catalog files.
+type kindName struct {
+	k     kind
+	name  string
+	class Class // the only class the kind occurs in, or 0 for both
 }
 
 // catalogFile is the JSON form of a catalog.
 type catalogFile struct {
-	Codes    map[string]explanationFile `json:"codes"`    // "530"
-	Enhanced map[string]explanationFile `json:"enhanced"` // "X.7.8"
-	Classes  map[string]explanationFile `json:"classes"`  // "4", and "0" for an invalid code
+	Codes      map[string]explanationFile `json:"codes"`      // "530"
+	Commands   map[string]explanationFile `json:"commands"`   // "454@STARTTLS", "550@end of data"
+	Enhanced   map[string]explanationFile `json:"enhanced"`   // "X.7.8", "4.7.1"
+	Kinds      map[string]explanationFile `json:"kinds"`      // "rate-limited"
+	Classes    map[string]explanationFile `json:"classes"`    // "4", and "0" for an invalid code
+	ClassNotes map[string]string          `json:"classNotes"` // "4" and "5"
 }
 
 type explanationFile struct {
@@ -72,24 +142,41 @@ func parseCatalog(lang string) (*catalog, error) {
 	}
 	c := &catalog{
 		codes:    make(map[Code]Explanation, len(f.Codes)),
-		enhanced: make(map[registryKey]Explanation, len(f.Enhanced)),
+		commands: make(map[commandKey]commandEntry, len(f.Commands)),
+		enhanced: make(map[enhancedKey]Explanation, len(f.Enhanced)),
+		kinds:    make(map[kind]Explanation, len(f.Kinds)),
 		classes:  make(map[Class]Explanation, len(f.Classes)),
+		notes:    make(map[Class]string, len(f.ClassNotes)),
 	}
 	for k, v := range f.Codes {
-		n, err := strconv.ParseUint(k, 10, 16)
-		if err != nil || !Code(n).Valid() {
+		code, ok := parseCatalogCode(k)
+		if !ok {
 			return nil, &catalogError{"bad reply code " + strconv.Quote(k)}
 		}
-		c.codes[Code(n)] = Explanation(v)
+		c.codes[code] = Explanation(v)
+	}
+	for k, v := range f.Commands {
+		code, cmd, _ := strings.Cut(k, "@")
+		n, ok := parseCatalogCode(code)
+		vb := verbOf(cmd)
+		if !ok || !isFailure(n.Class()) || vb == verbUnknown || vb == verbOther {
+			return nil, &catalogError{"bad command entry " + strconv.Quote(k)}
+		}
+		c.commands[commandKey{n, vb}] = commandEntry{Explanation(v), k}
 	}
 	for k, v := range f.Enhanced {
-		subject, detail, ok := strings.Cut(strings.TrimPrefix(k, "X."), ".")
-		s, err1 := strconv.ParseUint(subject, 10, 8)
-		d, err2 := strconv.ParseUint(detail, 10, 16)
-		if !ok || !strings.HasPrefix(k, "X.") || err1 != nil || err2 != nil || s > uint64(maxSubject) || d > maxDetail {
+		key, ok := parseEnhancedKey(k)
+		if !ok {
 			return nil, &catalogError{"bad enhanced code " + strconv.Quote(k)}
 		}
-		c.enhanced[registryKey{Subject(s), uint16(d)}] = Explanation(v)
+		c.enhanced[key] = Explanation(v)
+	}
+	for k, v := range f.Kinds {
+		i := slices.IndexFunc(explainedKinds, func(e kindName) bool { return e.name == k })
+		if i < 0 {
+			return nil, &catalogError{"unknown kind " + strconv.Quote(k)}
+		}
+		c.kinds[explainedKinds[i].k] = Explanation(v)
 	}
 	for k, v := range f.Classes {
 		n, err := strconv.ParseUint(k, 10, 8)
@@ -98,7 +185,47 @@ func parseCatalog(lang string) (*catalog, error) {
 		}
 		c.classes[Class(n)] = Explanation(v)
 	}
+	for k, v := range f.ClassNotes {
+		n, err := strconv.ParseUint(k, 10, 8)
+		if err != nil || !isFailure(Class(n)) {
+			return nil, &catalogError{"bad class note " + strconv.Quote(k)}
+		}
+		c.notes[Class(n)] = v
+	}
 	return c, nil
+}
+
+// parseCatalogCode parses a reply code of the catalog file, "530".
+func parseCatalogCode(s string) (Code, bool) {
+	n, err := strconv.ParseUint(s, 10, 16)
+	return Code(n), err == nil && Code(n).Valid()
+}
+
+// parseEnhancedKey parses "X.s.d", "4.s.d" or "5.s.d".
+func parseEnhancedKey(s string) (enhancedKey, bool) {
+	class, rest, ok1 := strings.Cut(s, ".")
+	subject, detail, ok2 := strings.Cut(rest, ".")
+	sn, err1 := strconv.ParseUint(subject, 10, 8)
+	dn, err2 := strconv.ParseUint(detail, 10, 16)
+	if !ok1 || !ok2 || err1 != nil || err2 != nil || sn > uint64(maxSubject) || dn > maxDetail {
+		return enhancedKey{}, false
+	}
+	k := enhancedKey{subject: Subject(sn), detail: uint16(dn)}
+	switch class {
+	case "X":
+	case "4":
+		k.class = ClassTransient
+	case "5":
+		k.class = ClassPermanent
+	default:
+		return enhancedKey{}, false
+	}
+	return k, true
+}
+
+// isFailure reports whether c is ClassTransient or ClassPermanent.
+func isFailure(c Class) bool {
+	return c == ClassTransient || c == ClassPermanent
 }
 
 // catalogError reports malformed explanation data.
@@ -130,49 +257,169 @@ func lookup(lang string) *catalog {
 
 // Explain returns help about the reply code in the language lang ("en" or
 // "es"; see [Languages] for how lang is matched). It knows every Code
-// constant of this package; for any other code it returns false.
+// constant of this package; for any other code it returns false. The
+// explanation covers every command the code answers; [Error.Explain]
+// knows the command and can be more precise.
 func Explain(code Code, lang string) (Explanation, bool) {
 	x, ok := lookup(lang).codes[code]
 	return x, ok
 }
 
 // ExplainEnhanced returns help about the enhanced status code in the
-// language lang. It knows the enhanced codes clients meet most often, such
-// as X.1.1 (no such mailbox), X.2.2 (mailbox full), X.3.4 (message too
-// big), X.7.1 (refused by policy) and X.7.8 (bad credentials); the class
-// digit does not matter. For any other code, including the zero
-// EnhancedCode, it returns false: [EnhancedCode.Description] has a short
-// description of every registered code.
+// language lang. It knows the enhanced codes of failures that clients meet
+// most often, such as 5.1.1 (no such mailbox), 4.2.2 and 5.2.2 (mailbox
+// full), 5.3.4 (message too big), 4.7.1 (greylisted or refused for now),
+// 5.7.1 (refused by policy) and 5.7.8 (bad credentials).
+//
+// The class matters: where a code means something different in the two
+// failure classes, such as 4.7.1 and 5.7.1, each class has its own
+// explanation; otherwise one explanation serves both, and its Fix ends with
+// a sentence saying whether the failure is temporary (class 4) or
+// permanent (class 5). For any other code, for a success code (2.s.d) and
+// for the zero EnhancedCode it returns false: [EnhancedCode.Description]
+// has a short description of every registered code.
 func ExplainEnhanced(e EnhancedCode, lang string) (Explanation, bool) {
-	if !e.Valid() {
-		return Explanation{}, false
-	}
-	x, ok := lookup(lang).enhanced[registryKey{e.Subject, e.Detail}]
+	x, _, ok := lookup(lang).explainEnhanced(e)
 	return x, ok
 }
 
+// explainEnhanced implements [ExplainEnhanced]; it also returns the key of
+// the catalog entry it used, such as "enhanced:4.7.1".
+func (c *catalog) explainEnhanced(e EnhancedCode) (Explanation, string, bool) {
+	if !e.Valid() || !isFailure(e.Class) {
+		return Explanation{}, "", false
+	}
+	k := enhancedKey{e.Class, e.Subject, e.Detail}
+	if x, ok := c.enhanced[k]; ok {
+		return x, "enhanced:" + k.String(), true
+	}
+	k.class = 0
+	if x, ok := c.enhanced[k]; ok {
+		return c.withNote(x, e.Class), "enhanced:" + k.String(), true
+	}
+	return Explanation{}, "", false
+}
+
+// withNote returns x, written for both failure classes, with the note of
+// class at the end of its Fix.
+func (c *catalog) withNote(x Explanation, class Class) Explanation {
+	x.Fix += " " + c.notes[class]
+	return x
+}
+
 // Explain returns help about r in the language lang (see [Languages]). It
-// uses the most specific explanation it knows: the enhanced code's when it
-// has a detail other than 0 (5.1.1, not 5.1.0) and [ExplainEnhanced] knows
-// it; otherwise the reply code's ([Explain]); otherwise a subject-level
-// enhanced code's (such as X.7.0); otherwise one for the reply's class
-// (transient failure, permanent failure...), or for an invalid code. The
-// result is never the zero Explanation.
+// uses the most specific explanation it knows:
+//
+//  1. the enhanced code's ([ExplainEnhanced]) when it has a detail other
+//     than 0 (5.1.1, not 5.1.0);
+//  2. the reply code's ([Explain]);
+//  3. the enhanced code's when its detail is 0 (such as 4.7.0);
+//  4. one for the reply's class (transient failure, permanent failure...),
+//     or for an invalid code.
+//
+// An enhanced code whose class differs from the reply code's is ignored,
+// as the classification rules of [ErrTransient] do. The result is never
+// the zero Explanation. A reply code such as 454 means different things
+// in answer to different commands; [Error.Explain] knows the command and
+// the kinds of the reply, and chooses better.
 func (r Reply) Explain(lang string) Explanation {
-	c := lookup(lang)
+	x, _ := lookup(lang).explainReply(&r)
+	return x
+}
+
+// explainReply implements [Reply.Explain]; it also returns the key of the
+// catalog entry it used, such as "code:530" or "class:4".
+func (c *catalog) explainReply(r *Reply) (Explanation, string) {
 	enh := r.Enhanced
-	if enh.Valid() && enh.Detail != 0 {
-		if x, ok := c.enhanced[registryKey{enh.Subject, enh.Detail}]; ok {
-			return x
+	if !enh.Valid() || enh.Class != r.Code.Class() {
+		enh = EnhancedCode{}
+	}
+	if !enh.IsZero() && enh.Detail != 0 {
+		if x, key, ok := c.explainEnhanced(enh); ok {
+			return x, key
 		}
 	}
 	if x, ok := c.codes[r.Code]; ok {
-		return x
+		return x, "code:" + r.Code.String()
 	}
-	if enh.Valid() {
-		if x, ok := c.enhanced[registryKey{enh.Subject, enh.Detail}]; ok {
-			return x
+	if x, key, ok := c.explainEnhanced(enh); ok {
+		return x, key
+	}
+	class := r.Code.Class()
+	return c.classes[class], "class:" + strconv.Itoa(int(class))
+}
+
+// Explain returns help about e's reply in the language lang (see
+// [Languages]), taking into account the command that received it and the
+// kinds of the reply (the classification rules of [ErrTransient]). The
+// same reply may need different help after different commands: a 454 is a
+// temporary authentication failure in answer to AUTH, "TLS not available"
+// in answer to STARTTLS, and, after MAIL FROM, usually a rate limit.
+//
+// Explain decides in this order, and the first step that has an
+// explanation wins:
+//
+//  1. A reply that is not a failure (class 2 or 3, or an invalid code) and
+//     a nil e are explained as by [Reply.Explain].
+//  2. A specific enhanced code: one with a detail other than 0, other than
+//     X.7.1 (which servers send for any policy refusal, from greylisting
+//     to relaying denied), that [ExplainEnhanced] knows. So
+//     "550 5.1.1" is a bad mailbox and "553 5.1.8" a bad sender domain,
+//     whatever the command.
+//  3. The reply's kind, in this order: TLS required, authentication
+//     required, temporary authentication failure, mailbox full, message
+//     too large, mailbox unavailable, rate limited. So "530 5.7.0 Must
+//     issue a STARTTLS command first" is about TLS, "454 Throttling
+//     failure" after MAIL FROM and "451 4.7.1 Greylisting in action" are
+//     rate limiting, and "454 4.7.0" after AUTH is a temporary
+//     authentication failure. The other kinds are each decided by one
+//     reply code or enhanced code that the later steps explain.
+//  4. The reply code in answer to this command, where the command changes
+//     its meaning: 454 after STARTTLS (TLS not available), 550 after DATA
+//     or the message data (the message, not a mailbox, is refused) and 554
+//     as the greeting (the server refuses this client).
+//  5. [Reply.Explain]: the enhanced code, the reply code, the class.
+//
+// Explanations of enhanced codes and kinds that serve both failure
+// classes (all but 4.s.d and 5.s.d entries, and the transient-only kinds
+// rate limited and temporary authentication failure) end with a sentence
+// saying whether the failure is temporary or permanent, from the reply
+// code's class. The result is never the zero Explanation.
+func (e *Error) Explain(lang string) Explanation {
+	x, _ := lookup(lang).explainError(e)
+	return x
+}
+
+// explainError implements [Error.Explain]; it also returns the key of the
+// catalog entry it used, such as "kind:rate-limited" or
+// "command:454@STARTTLS".
+func (c *catalog) explainError(e *Error) (Explanation, string) {
+	if e == nil {
+		return c.explainReply(&Reply{})
+	}
+	r := &e.Reply
+	class := r.Code.Class()
+	if !isFailure(class) {
+		return c.explainReply(r)
+	}
+	enh := r.Enhanced
+	if enh.Valid() && enh.Class == class && enh.Detail != 0 && (enh.Subject != SubjectPolicy || enh.Detail != 1) {
+		if x, key, ok := c.explainEnhanced(enh); ok {
+			return x, key
 		}
 	}
-	return c.classes[r.Code.Class()]
+	k := e.kinds()
+	for _, kn := range explainedKinds {
+		switch {
+		case k&kn.k == 0:
+		case kn.class == 0:
+			return c.withNote(c.kinds[kn.k], class), "kind:" + kn.name
+		case kn.class == class: // never otherwise, but the text would be wrong
+			return c.kinds[kn.k], "kind:" + kn.name
+		}
+	}
+	if ce, ok := c.commands[commandKey{r.Code, verbOf(e.Command)}]; ok {
+		return ce.x, "command:" + ce.key
+	}
+	return c.explainReply(r)
 }
