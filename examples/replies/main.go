@@ -64,15 +64,17 @@ func run(w io.Writer, lang string) error {
 		}
 		// A client returns a 4xx/5xx reply as a *reply.Error that names the
 		// command; the predicates and RetryFor take any error wrapping one.
-		err = &reply.Error{Command: s.command, Reply: r}
+		e := &reply.Error{Command: s.command, Reply: r}
 
 		var holds []string
 		for _, p := range predicates {
-			if p.is(err) {
+			if p.is(e) {
 				holds = append(holds, p.name)
 			}
 		}
-		x := r.Explain(lang)
+		// Error.Explain knows the command: a 454 after MAIL FROM is a rate
+		// limit, not the temporary AUTH failure it would be after AUTH.
+		x := e.Explain(lang)
 		fmt.Fprintf(w, "%s, %s: %s\n", s.server, s.command, r) // r.String() is safe to print
 		fmt.Fprintf(w, "  class:      %dxx %s\n", r.Class(), r.Class())
 		if r.Enhanced.IsZero() {
@@ -81,7 +83,7 @@ func run(w io.Writer, lang string) error {
 			fmt.Fprintf(w, "  enhanced:   %s %s\n", r.Enhanced, r.Enhanced.Description())
 		}
 		fmt.Fprintf(w, "  predicates: %s\n", strings.Join(holds, " "))
-		fmt.Fprintf(w, "  retry:      %s\n", reply.RetryFor(err))
+		fmt.Fprintf(w, "  retry:      %s\n", reply.RetryFor(e))
 		fmt.Fprintf(w, "  explain:    %s. %s\n\n", x.Title, x.Fix)
 	}
 	return nil

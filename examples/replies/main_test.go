@@ -62,6 +62,11 @@ func TestOutput(t *testing.T) {
 		`  predicates: IsTemporary IsServiceClosing IsRateLimited`,
 		`  retry:      on a new connection`,
 	}}
+	// The title of each explanation, in English: Error.Explain knows the
+	// command, so SES's 454 after MAIL FROM is a rate limit, not a
+	// temporary authentication failure.
+	titles := []string{"Authentication required", "Authentication credentials invalid", "Rate limited or greylisted",
+		"Bad destination mailbox address", "Rate limited or greylisted", "Rate limited or greylisted"}
 	en, es := output(t, "en"), output(t, "es")
 	if len(en) != len(want) || len(es) != len(want) {
 		t.Fatalf("run printed %d blocks in English and %d in Spanish, want %d", len(en), len(es), len(want))
@@ -84,6 +89,8 @@ func TestOutput(t *testing.T) {
 		// The last line is "Title. Fix", in the language asked for.
 		if x := got[len(lines)]; !explain.MatchString(x) {
 			t.Errorf("block %d: explanation line = %q, want \"  explain:    <title>. <fix>\"", i+1, x)
+		} else if !strings.HasPrefix(x, "  explain:    "+titles[i]+". ") {
+			t.Errorf("block %d: explanation line = %q, want the title %q", i+1, x, titles[i])
 		}
 		if x, y := got[len(lines)], es[i][len(es[i])-1]; x == y || !explain.MatchString(y) {
 			t.Errorf("block %d: explanation in Spanish = %q, want a translation of %q", i+1, y, x)
