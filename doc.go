@@ -42,7 +42,7 @@
 //     first" is TLS-required, not auth-required).
 //   - reply.RetryFor: whether to try again never, after AUTH, after
 //     STARTTLS, on a new connection, or later with back-off.
-//   - errors.AsType[*reply.Error](err): the reply itself, whose Explain
+//   - errors.AsType[*reply.Error](err): the reply and the command, whose Explain
 //     method says what it means and how to fix it, in English or Spanish.
 //
 // For example:
@@ -55,7 +55,7 @@
 //			requeue(to) // greylisting, rate limits, full mailbox...
 //		default:
 //			if e, ok := errors.AsType[*reply.Error](err); ok {
-//				log.Printf("%v: %s", e, e.Reply.Explain("en").Fix)
+//				log.Printf("%v: %s", e, e.Explain("en").Fix)
 //			}
 //		}
 //	}

@@ -22,7 +22,8 @@
 // look through wrapping for an [*Error]; they decide from the enhanced
 // status code first, then the basic code, then a few documented phrases of
 // the text. [RetryFor] turns an error into advice on whether and how to try
-// again, and [Explain] gives a short explanation of a code in English or
+// again, and [Explain] and [Error.Explain] (which also knows the command)
+// give a short explanation of a code in English or
 // Spanish, written for people.
 //
 // # Limits
