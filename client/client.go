@@ -14,6 +14,21 @@
 // error. Each stage also has a timeout (RFC 5321 section 4.5.3.2; see
 // [Timeouts]).
 //
+// # Errors and retries
+//
+// A refusal by the server is a [*reply.Error]. A failure of the client or
+// the connection has its own type: [*InputError], [*UnsupportedError],
+// [*SizeError] and [*TLSError] before anything is sent or for the TLS
+// policy; [*ConnError] when the connection could not be opened or was
+// lost, reset or timed out; [*reply.ProtocolError] when the server broke
+// the protocol (a malformed reply, or bytes sent when no reply was due);
+// [ErrDeliveryUnknown] when the connection failed after the final "." of a
+// message. Each answers [reply.RetryFor]: a dial failure or a connection
+// lost before the final "." is [reply.RetryNewConnection] (a transaction
+// the server did not see end is discarded, RFC 5321 section 3.3); invalid
+// input, a TLS policy or certificate failure and a cancelled context are
+// [reply.RetryNever]. [SendMail] follows that advice.
+//
 // # Security
 //
 // TLS is required by default: STARTTLS (RFC 3207) on every port but 465,
@@ -72,7 +87,11 @@ package client
 //     the *reply.Reply may be nil.
 //   - c.roundTrip(ctx, exp, line) = queue + flush + next.
 //   - c.fail(err) breaks the client (closes the connection, later calls get
-//     ErrBroken + err); c.err != nil means broken.
+//     ErrBroken + err); c.err != nil means broken. Wrap an I/O failure as
+//     &ConnError{Op: verb, Err: err} (fail does it, with Op "", for an I/O
+//     error that reaches it untyped), so that reply.RetryFor advises a new
+//     connection; a failure after the final dot must match
+//     ErrDeliveryUnknown instead.
 //
 // Pipelining (RFC 2920), only when c.ext.Pipelining(): queue several
 // commands, flush once, then call next once per queued command, in order,
@@ -191,11 +210,13 @@ type expect struct {
 // opts.Timeouts.
 //
 // Errors: an [*InputError] for a bad addr or Options.LocalName (nothing is
-// dialled); the dialer's error; a [*reply.Error] for a greeting or EHLO
-// reply of class 4 or 5 (Command "greeting", "EHLO" or "HELO"); a
-// [*TLSError] when the TLS policy cannot be met; a [*reply.ProtocolError]
-// for a malformed or unexpected reply or unsolicited data; an I/O error
-// (errors.Is(err, os.ErrDeadlineExceeded) for a timeout). On error the
+// dialled); a [*ConnError] with Op "dial" wrapping the dialer's error; a
+// [*reply.Error] for a greeting or EHLO reply of class 4 or 5 (Command
+// "greeting", "EHLO" or "HELO"); a [*TLSError] when the TLS policy cannot
+// be met; a [*reply.ProtocolError] for a malformed or unexpected reply or
+// unsolicited data; a [*ConnError] for a connection lost or timed out
+// (errors.Is(err, os.ErrDeadlineExceeded) for a timeout); the context's
+// error when ctx ends. Each answers [reply.RetryFor]. On error the
 // connection is closed.
 func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	var o Options
@@ -235,7 +256,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("smtp: dial %s: %w", addr, ctx.Err())
 		}
-		return nil, fmt.Errorf("smtp: dial %s: %w", addr, err)
+		return nil, &ConnError{Op: "dial", Addr: addr, Err: err}
 	}
 	return newClient(ctx, conn, o, host)
 }
@@ -352,12 +373,22 @@ func (c *Client) leave(ctx context.Context, stop func() bool, verb string, err e
 }
 
 // fail makes the client broken with err (unless it already is), closes the
-// connection and returns err.
+// connection and returns err. An I/O failure that carries no retry advice
+// is wrapped in a *ConnError first.
 func (c *Client) fail(err error) error {
+	if _, ok := errors.AsType[retrier](err); !ok && isConnFailure(err) {
+		err = &ConnError{Err: err}
+	}
 	if c.err == nil {
 		c.setBroken(err)
 	}
 	return err
+}
+
+// retrier is an error with retry advice, as reply.RetryFor looks for.
+type retrier interface {
+	error
+	Retry() reply.Retry
 }
 
 func (c *Client) setBroken(err error) {
@@ -408,7 +439,7 @@ func (c *Client) flush(ctx context.Context) error {
 	}
 	c.raw.SetWriteDeadline(c.deadline(st))
 	if err := c.bw.Flush(); err != nil {
-		return c.fail(fmt.Errorf("smtp: %s: %w", verb, err))
+		return c.fail(&ConnError{Op: verb, Err: err})
 	}
 	c.inflight = len(c.pending)
 	return nil
@@ -450,7 +481,7 @@ func (c *Client) read(ctx context.Context, exp expect) (*reply.Reply, error) {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, c.fail(fmt.Errorf("smtp: %s: %w", exp.verb, err))
+		return nil, c.fail(&ConnError{Op: exp.verb, Err: err})
 	}
 	if c.logging(ctx) {
 		c.logRecv(ctx, r)

@@ -1,15 +1,22 @@
 package client
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"io"
+	"net"
+	"os"
 	"strconv"
+	"syscall"
 
 	"github.com/seed-e4e66a4f/smtp/reply"
 )
 
 // Errors of the client that are not replies from the server. Replies of
 // class 4 and 5 come back as [*reply.Error] values; a broken connection as
-// a [*reply.ProtocolError], an I/O error (errors.Is(err,
+// a [*reply.ProtocolError], a [*ConnError] (errors.Is(err,
 // os.ErrDeadlineExceeded) for a timeout) or the context's error.
 var (
 	// ErrBroken is returned, wrapped together with the original error, by
@@ -167,14 +174,143 @@ func (e *TLSError) Is(target error) bool {
 		(e.Reason == TLSReasonNotOffered || e.Reason == TLSReasonNotSecure)
 }
 
-// Retry returns the advice for the underlying error when there is one
-// (a 454 reply to STARTTLS may be retried later), and [reply.RetryNever]
-// otherwise.
+// Retry returns:
+//
+//   - for TLSReasonRefused, the advice for the server's answer (a 454 may
+//     be retried later, a 421 or a lost connection on a new connection);
+//   - for TLSReasonHandshake, [reply.RetryNewConnection] when the
+//     connection was lost, reset or timed out during the handshake, and
+//     [reply.RetryNever] when TLS itself failed: a certificate that does
+//     not verify, a TLS alert, no common version or cipher suite, a server
+//     that does not speak TLS;
+//   - [reply.RetryNever] otherwise: the policy cannot be met with this
+//     server as it is.
 func (e *TLSError) Retry() reply.Retry {
-	if e.Err != nil && e.Reason == TLSReasonRefused {
+	switch {
+	case e.Err == nil:
+		return reply.RetryNever
+	case e.Reason == TLSReasonRefused:
 		return reply.RetryFor(e.Err)
+	case e.Reason == TLSReasonHandshake && !isTLSRefusal(e.Err):
+		return reply.RetryNewConnection
 	}
 	return reply.RetryNever
+}
+
+// ConnError reports that the connection failed: it could not be opened, or
+// it was lost, reset or timed out while a command or message data was
+// written or a reply was awaited. The server did not refuse anything; Err
+// says what happened, and errors.Is(err, os.ErrDeadlineExceeded) holds for
+// a timeout, errors.Is(err, io.ErrUnexpectedEOF) for a server that closed
+// the connection. A ConnError never holds the caller's context error: a
+// cancelled or expired ctx gives that error (see [Client]). After a
+// ConnError on an open connection the client is broken.
+//
+// A connection lost after the final "." of a message is not a ConnError
+// alone: it matches [ErrDeliveryUnknown].
+type ConnError struct {
+	// Op is the step that failed: "dial" while connecting, "greeting"
+	// while waiting for the server's greeting, otherwise the command being
+	// written or awaiting its reply, such as "EHLO", "MAIL FROM", "RCPT
+	// TO" or "DATA". Empty when Err's message already names the step.
+	Op string
+	// Addr is the address given to Dial for Op "dial", and empty
+	// otherwise.
+	Addr string
+	// Err is the cause: the dialer's error (a *net.OpError, a
+	// *net.DNSError...), an I/O error, or io.ErrUnexpectedEOF when the
+	// server closed the connection.
+	Err error
+}
+
+// Error returns a message like "smtp: dial mx.example.com:25: dial tcp
+// 192.0.2.1:25: connect: connection refused" or "smtp: MAIL FROM:
+// unexpected EOF".
+func (e *ConnError) Error() string {
+	msg := "connection failed"
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	switch {
+	case e.Op == "":
+		return msg
+	case e.Addr != "":
+		return "smtp: " + e.Op + " " + e.Addr + ": " + msg
+	}
+	return "smtp: " + e.Op + ": " + msg
+}
+
+// Unwrap returns e.Err.
+func (e *ConnError) Unwrap() error { return e.Err }
+
+// Retry returns [reply.RetryNewConnection]: nothing was delivered on this
+// connection (a transaction the server did not see end is discarded, RFC
+// 5321 section 3.3), and a new connection may succeed. It returns
+// [reply.RetryNever] for a dial failure that a new attempt would repeat:
+// a host name that does not exist (a *net.DNSError with IsNotFound) or an
+// address the network layer cannot use (a *net.AddrError or an unknown
+// network).
+func (e *ConnError) Retry() reply.Retry {
+	if e.Op == "dial" {
+		if de, ok := errors.AsType[*net.DNSError](e.Err); ok && de.IsNotFound {
+			return reply.RetryNever
+		}
+		if _, ok := errors.AsType[*net.AddrError](e.Err); ok {
+			return reply.RetryNever
+		}
+		if _, ok := errors.AsType[net.UnknownNetworkError](e.Err); ok {
+			return reply.RetryNever
+		}
+	}
+	return reply.RetryNewConnection
+}
+
+// isConnFailure reports whether err is an I/O failure of the connection
+// rather than a decision of either side: end of stream, timeout, reset,
+// refused, closed. The caller's context errors are not.
+func isConnFailure(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	if _, ok := errors.AsType[*net.OpError](err); ok {
+		return true
+	}
+	_, ok := errors.AsType[syscall.Errno](err)
+	return ok
+}
+
+// isTLSRefusal reports whether err, from a TLS handshake, is a decision of
+// TLS rather than a lost connection: a certificate that does not verify,
+// an alert from either side, a peer that does not speak TLS, or one of
+// crypto/tls's own protocol errors (plain error values).
+func isTLSRefusal(err error) bool {
+	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[x509.HostnameError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[x509.CertificateInvalidError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[tls.RecordHeaderError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[tls.AlertError](err); ok {
+		return true
+	}
+	if oe, ok := errors.AsType[*net.OpError](err); ok && (oe.Op == "remote error" || oe.Op == "local error") {
+		return true // an alert received or sent
+	}
+	return !isConnFailure(err)
 }
 
 // brokenError is what a broken client returns: ErrBroken and the original
@@ -183,3 +319,15 @@ type brokenError struct{ err error }
 
 func (e *brokenError) Error() string   { return ErrBroken.Error() + " after: " + e.err.Error() }
 func (e *brokenError) Unwrap() []error { return []error{ErrBroken, e.err} }
+
+// Retry returns the advice for the error that broke the client, except
+// that what needed this connection (authenticating, STARTTLS) now needs a
+// new one.
+func (e *brokenError) Retry() reply.Retry {
+	switch r := reply.RetryFor(e.err); r {
+	case reply.RetryAfterAuth, reply.RetryAfterStartTLS:
+		return reply.RetryNewConnection
+	default:
+		return r
+	}
+}

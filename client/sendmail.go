@@ -65,12 +65,17 @@ func (p *RetryPolicy) attempts() int {
 //
 // SendMail retries on a new connection, after a pause, when the failure's
 // [reply.RetryFor] advice is [reply.RetryLater] (a transient 4xx reply) or
-// [reply.RetryNewConnection] (a 421, a lost connection before the final
-// "."), as opts.Retry allows ([RetryPolicy]: by default 3 attempts, pauses
+// [reply.RetryNewConnection]: a 421, a [*ConnError] (connection refused,
+// a temporary DNS failure, a dial timeout, a connection lost, reset or
+// timed out before the final "." was sent, so that nothing was delivered),
+// a protocol error, or a TLS handshake that failed on I/O. Attempts and
+// pauses follow opts.Retry ([RetryPolicy]: by default 3 attempts, pauses
 // from 1 s doubling up to 30 s, with jitter). It never retries a permanent
-// failure, a partial delivery or an unknown outcome ([DeliveryUnknown]:
-// the server may have the message, and a retry could deliver it twice).
-// ctx bounds everything, pauses included.
+// failure, invalid input, a TLS policy or certificate failure, a partial
+// delivery or an unknown outcome ([DeliveryUnknown], an error matching
+// [ErrDeliveryUnknown]: the server may have the message, and a retry could
+// deliver it twice). ctx bounds everything, pauses included; once it ends
+// nothing is retried.
 //
 // body is read once per attempt from its start: SendMail seeks it to the
 // beginning (io.SeekStart) before each attempt. A *bytes.Reader,
@@ -91,7 +96,8 @@ func SendMail(ctx context.Context, addr string, opts *Options, env *Envelope, bo
 	max := policy.attempts()
 	for n := 1; ; n++ {
 		res, err := sendOnce(ctx, addr, opts, env, body)
-		if err == nil || n >= max || res.State == DeliveryPartial || res.State == DeliveryUnknown {
+		if err == nil || n >= max || res.State == DeliveryPartial || res.State == DeliveryUnknown ||
+			errors.Is(err, ErrDeliveryUnknown) || ctx.Err() != nil {
 			return res, err
 		}
 		switch reply.RetryFor(err) {
