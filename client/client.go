@@ -76,8 +76,11 @@ package client
 //     and records exp (verb, timeout stage, acceptable reply) in the FIFO
 //     c.pending. Nothing reaches the wire yet.
 //   - c.flush(ctx) writes everything queued in one write. When no reply is
-//     outstanding it first checks that the server has not sent unsolicited
-//     bytes (a *reply.ProtocolError ViolationUnsolicited; client broken).
+//     outstanding it first calls c.quiet: the server must not have sent
+//     anything, neither buffered in c.br nor waiting in the socket (a
+//     *reply.ProtocolError ViolationUnsolicited; client broken). Code that
+//     writes without c.flush (a message body after 354, the final dot)
+//     calls c.quiet(ctx, verb) itself before writing.
 //   - c.next(ctx) reads the reply for the oldest pending command into the
 //     shared buffer c.buf and returns a pointer to it (valid only until the
 //     next read: Clone it before handing it to a caller). A 4xx/5xx reply is
@@ -122,6 +125,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/seed-e4e66a4f/smtp/internal/wire"
@@ -139,8 +143,10 @@ import (
 //
 // A Client is not safe for concurrent use.
 type Client struct {
-	raw  net.Conn // the network connection; closing it aborts any call
-	conn net.Conn // raw, or the *tls.Conn over it
+	raw  net.Conn    // the network connection; closing it aborts any call
+	conn net.Conn    // raw, or the *tls.Conn over it
+	peek *sockPeeker // looks into the TCP socket; nil when there is none
+	tlsT *transport  // under the *tls.Conn the client made, or nil
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	rr   *reply.Reader
@@ -312,11 +318,12 @@ func newClient(ctx context.Context, conn net.Conn, o Options, host string) (*Cli
 		pending:    make([]expect, 0, 8),
 	}
 	c.abortFn = c.abort
+	c.peek = newSockPeeker(tcpConn(conn))
 	if c.localName == "" {
 		c.localName = defaultLocalName(conn.LocalAddr())
 	}
-	c.br = bufio.NewReaderSize(conn, 4096)
-	c.bw = bufio.NewWriterSize(conn, 4096)
+	c.br = bufio.NewReaderSize(conn, readBufSize)
+	c.bw = bufio.NewWriterSize(conn, writeBufSize)
 	c.rr = reply.NewReader(c.br, o.ReplyLimits)
 
 	stop, err := c.enter(ctx)
@@ -331,6 +338,12 @@ func newClient(ctx context.Context, conn net.Conn, o Options, host string) (*Cli
 	}
 	return c, nil
 }
+
+// The sizes of the buffered reader and writer of a Client.
+const (
+	readBufSize  = 4096
+	writeBufSize = 4096
+)
 
 // abort closes the network connection; context.AfterFunc calls it.
 func (c *Client) abort() { c.raw.Close() }
@@ -426,16 +439,22 @@ func (c *Client) queue(ctx context.Context, exp expect, line []byte) error {
 	return nil
 }
 
-// flush writes the queued commands. With nothing in flight, bytes already
-// received from the server are unsolicited: a protocol error.
+// flush writes the queued commands. With nothing in flight, anything the
+// server sent is unsolicited (see quiet).
 func (c *Client) flush(ctx context.Context) error {
-	if c.inflight == 0 && c.br.Buffered() > 0 {
-		return c.unsolicited(ctx)
-	}
 	verb := "command"
 	st := stageCommand
 	if n := len(c.pending); n > 0 {
 		verb, st = c.pending[n-1].verb, c.pending[n-1].stage
+	}
+	if c.inflight == 0 {
+		first := verb
+		if len(c.pending) > 0 {
+			first = c.pending[0].verb
+		}
+		if err := c.quiet(ctx, first); err != nil {
+			return err
+		}
 	}
 	c.raw.SetWriteDeadline(c.deadline(st))
 	if err := c.bw.Flush(); err != nil {
@@ -443,6 +462,82 @@ func (c *Client) flush(ctx context.Context) error {
 	}
 	c.inflight = len(c.pending)
 	return nil
+}
+
+// tlsDrainWait bounds how long quiet reads through a *tls.Conn given to New
+// to learn whether the bytes waiting in the socket carry data. It is only
+// spent when they do not (a TLS 1.3 session ticket sent after the
+// handshake): bytes of data end the read at once.
+const tlsDrainWait = 10 * time.Millisecond
+
+// longAgo is a read deadline that has passed: a read under it returns what
+// is already buffered, or a timeout at once, without a system call.
+var longAgo = time.Unix(1, 0)
+
+// quiet checks, before the client writes with no reply outstanding, that
+// the server has sent nothing: no byte buffered in c.br, none in a TLS
+// record already read from the socket and, when the connection is a TCP
+// socket, none waiting in the socket (recv with MSG_PEEK|MSG_DONTWAIT: it
+// never blocks and consumes nothing). Bytes are a *reply.ProtocolError
+// ViolationUnsolicited; a connection that the server has closed is a
+// *ConnError for verb. Both break the client.
+//
+// Under TLS some records carry no data (session tickets, key updates,
+// close_notify), so quiet reads through TLS what has arrived and only data
+// counts. On a *tls.Conn the client made, the transport under it returns a
+// timeout at once instead of waiting (see transport); on one given to New,
+// quiet reads first under a deadline that has passed (what crypto/tls has
+// buffered) and, when the socket holds more, for at most tlsDrainWait.
+func (c *Client) quiet(ctx context.Context, verb string) error {
+	if c.br.Buffered() > 0 {
+		return c.unsolicited(ctx)
+	}
+	if t := c.tlsT; t != nil {
+		t.polling = true
+		err := c.drain(ctx, verb)
+		t.polling = false
+		return err
+	}
+	_, isTLS := c.conn.(*tls.Conn)
+	if isTLS {
+		c.raw.SetReadDeadline(longAgo)
+		if err := c.drain(ctx, verb); err != nil {
+			return err
+		}
+	}
+	switch c.peek.peek() {
+	case peekNothing:
+		return nil
+	case peekEOF:
+		return c.fail(&ConnError{Op: verb, Err: io.ErrUnexpectedEOF})
+	}
+	if isTLS {
+		c.raw.SetReadDeadline(time.Now().Add(tlsDrainWait))
+		return c.drain(ctx, verb)
+	}
+	// The bytes are in the socket and reading them cannot block. Read them
+	// anyway under a deadline, for the transcript.
+	c.raw.SetReadDeadline(time.Now().Add(time.Second))
+	if err := c.drain(ctx, verb); err != nil {
+		return err
+	}
+	return c.unsolicited(ctx)
+}
+
+// drain reads into c.br what arrives without waiting (see quiet). Data is
+// unsolicited; a timeout means there was none; the end of the stream or
+// another error is a lost connection.
+func (c *Client) drain(ctx context.Context, verb string) error {
+	_, err := c.br.Peek(1)
+	switch {
+	case c.br.Buffered() > 0:
+		return c.unsolicited(ctx)
+	case err == nil || errors.Is(err, os.ErrDeadlineExceeded):
+		return nil
+	case err == io.EOF:
+		err = io.ErrUnexpectedEOF
+	}
+	return c.fail(&ConnError{Op: verb, Err: err})
 }
 
 // unsolicited reports bytes from the server that no command asked for.
@@ -454,6 +549,26 @@ func (c *Client) unsolicited(ctx context.Context) error {
 			slog.Int("bytes", n), slog.String("start", fmt.Sprintf("%q", peek)))
 	}
 	return c.fail(&reply.ProtocolError{Kind: reply.ViolationUnsolicited})
+}
+
+// peekResult is what a look into the socket found.
+type peekResult uint8
+
+const (
+	peekNothing peekResult = iota // no byte waiting, or no way to tell
+	peekData                      // at least one byte waiting
+	peekEOF                       // the server closed its side
+)
+
+// tcpConn returns the TCP connection under conn (directly, or under a
+// *tls.Conn), or nil. Other wrappers are not looked through: their bytes on
+// the socket need not be the SMTP stream.
+func tcpConn(conn net.Conn) *net.TCPConn {
+	if tc, ok := conn.(*tls.Conn); ok {
+		conn = tc.NetConn()
+	}
+	tcp, _ := conn.(*net.TCPConn)
+	return tcp
 }
 
 // next reads the reply to the oldest pending command into c.buf. See the

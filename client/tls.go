@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"log/slog"
+	"net"
+	"os"
 
 	"github.com/seed-e4e66a4f/smtp/reply"
 )
@@ -33,7 +35,8 @@ func (c *Client) tlsConfig() *tls.Config {
 func (c *Client) handshake(s stage) error {
 	tc, ok := c.raw.(*tls.Conn)
 	if !ok {
-		tc = tls.Client(c.raw, c.tlsConfig())
+		c.tlsT = &transport{Conn: c.raw, peek: c.peek}
+		tc = tls.Client(c.tlsT, c.tlsConfig())
 	}
 	c.raw.SetDeadline(c.deadline(s))
 	if err := tc.Handshake(); err != nil {
@@ -65,9 +68,11 @@ func (c *Client) startTLS(ctx context.Context) error {
 		// In required mode nothing else is sent: fail closes the connection.
 		return c.fail(&TLSError{Reason: TLSReasonRefused, Mode: c.mode, Err: err})
 	}
-	if c.br.Buffered() > 0 {
+	if c.br.Buffered() > 0 || c.peek.peek() == peekData {
 		// Bytes that arrived with the 220 would be read as if they came
-		// over TLS: a response injection (CVE-2011-0411 and kin).
+		// over TLS: a response injection (CVE-2011-0411 and kin). Those
+		// still in the socket would go to the TLS handshake, which would
+		// fail on them; say what they are instead.
 		return c.fail(&reply.ProtocolError{Kind: reply.ViolationUnsolicited, Err: ErrResponseInjection})
 	}
 	if err := c.handshake(stageCommand); err != nil {
@@ -77,6 +82,31 @@ func (c *Client) startTLS(ctx context.Context) error {
 	c.ext = Extensions{}
 	c.esmtp = false
 	return c.hello(ctx)
+}
+
+// transport is the connection under a *tls.Conn that the client made. While
+// polling is set (see Client.quiet), Read does not wait: when the socket
+// has nothing (or cannot be looked into), it returns errWouldBlock at once.
+// That error is a timeout, which crypto/tls passes on without breaking the
+// session, exactly as for a read deadline; records already read from the
+// socket are decrypted first, so a read while polling returns data the
+// server sent, or reports the end of the stream, without waiting and
+// without changing any deadline.
+type transport struct {
+	net.Conn
+	peek    *sockPeeker
+	polling bool
+}
+
+// errWouldBlock is what transport.Read returns while polling when no byte
+// is waiting: a read timeout (errors.Is(err, os.ErrDeadlineExceeded)).
+var errWouldBlock error = &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+
+func (t *transport) Read(p []byte) (int, error) {
+	if t.polling && t.peek.peek() == peekNothing {
+		return 0, errWouldBlock
+	}
+	return t.Conn.Read(p)
 }
 
 // note logs an event of the session (not a command or reply) at debug level.
