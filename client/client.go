@@ -126,7 +126,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"time"
+
+	"golang.org/x/net/idna"
 
 	"github.com/seed-e4e66a4f/smtp/internal/wire"
 	"github.com/seed-e4e66a4f/smtp/reply"
@@ -211,6 +214,11 @@ type expect struct {
 // the TLS policy of opts (saying EHLO again after STARTTLS) and returns the
 // ready Client. A nil opts is equivalent to a zero Options.
 //
+// The host of addr is the name the server's certificate is verified
+// against, unless opts.TLSConfig.ServerName is set. A non-ASCII host name
+// is converted to its IDNA A-label form ("xn--...") both for dialling and
+// for verification.
+//
 // ctx bounds the whole of Dial; cancelling it closes the connection and Dial
 // returns the context's error. Each stage is also bounded by
 // opts.Timeouts.
@@ -235,6 +243,14 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	}
 	if host == "" || port == "" {
 		return nil, &InputError{Field: "address", Value: addr, Reason: "want host:port"}
+	}
+	if !isASCII(host) {
+		// Resolvers and certificates know the A-label form only.
+		a, err := idna.Lookup.ToASCII(host)
+		if err != nil || !validLDHDomain(strings.TrimSuffix(a, ".")) {
+			return nil, &InputError{Field: "address", Value: addr, Reason: "bad internationalized domain name"}
+		}
+		host, addr = a, net.JoinHostPort(a, port)
 	}
 	if o.TLS == TLSDefault {
 		o.TLS = TLSStartTLS

@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -28,10 +30,17 @@ func (c *Client) tlsConfig() *tls.Config {
 	return cfg
 }
 
+// errOldTLS is the cause of a TLSReasonHandshake error when a *tls.Conn
+// given to New negotiated a version below TLS 1.2.
+var errOldTLS = errors.New("smtp: TLS version below 1.2 negotiated")
+
 // handshake runs the TLS client handshake on the connection within the
 // timeout of stage s and switches the buffered reader and writer to it.
 // Both buffers are empty: the caller checked the reader, the writer is
 // always flushed between commands.
+//
+// A *tls.Conn given to New keeps its own configuration (its ServerName,
+// its verification), but the TLS 1.2 floor is checked after its handshake.
 func (c *Client) handshake(s stage) error {
 	tc, ok := c.raw.(*tls.Conn)
 	if !ok {
@@ -41,6 +50,10 @@ func (c *Client) handshake(s stage) error {
 	c.raw.SetDeadline(c.deadline(s))
 	if err := tc.Handshake(); err != nil {
 		return c.fail(&TLSError{Reason: TLSReasonHandshake, Mode: c.mode, Err: err})
+	}
+	if v := tc.ConnectionState().Version; v < tls.VersionTLS12 {
+		return c.fail(&TLSError{Reason: TLSReasonHandshake, Mode: c.mode,
+			Err: fmt.Errorf("%w: %s", errOldTLS, tls.VersionName(v))})
 	}
 	c.conn = tc
 	c.br.Reset(tc)
