@@ -197,8 +197,12 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 	if last {
 		exp = expect{verb: "BDAT LAST", stage: stageDataEnd}
 	}
-	if c.inflight == 0 && c.br.Buffered() > 0 {
-		return c.unsolicited(ctx)
+	if c.inflight == 0 {
+		// Nothing is owed by the server: anything it sent is
+		// unsolicited, and if it hung up the chunk is not sent.
+		if err := c.quiet(ctx, exp.verb); err != nil {
+			return err
+		}
 	}
 	c.line = append(c.line[:0], "BDAT "...)
 	c.line = strconv.AppendInt(c.line, int64(len(chunk)), 10)
@@ -213,7 +217,7 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 	if err := c.bw.Flush(); err != nil {
 		// Some octets of the chunk did not leave: the server cannot have
 		// completed the message, even when this is the LAST chunk.
-		return c.fail(fmt.Errorf("smtp: %s: %w", exp.verb, err))
+		return c.fail(&ConnError{Op: exp.verb, Err: err})
 	}
 	c.inflight = len(c.pending)
 	ch.unread++
