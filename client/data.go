@@ -82,6 +82,7 @@ func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
 // refuses bytes the server sent after its 354 (they would be taken for the
 // reply to the final dot) and returns the open DataWriter, which now owns
 // stop (from enter). On error the call is over: dataStart has called leave.
+// Close checks again, with c.quiet, before the final dot.
 func (c *Client) dataStart(ctx context.Context, stop func() bool) (*DataWriter, error) {
 	if c.br.Buffered() > 0 {
 		return nil, c.leave(ctx, stop, "DATA", c.unsolicited(ctx))
@@ -219,6 +220,13 @@ func (w *DataWriter) Close() error {
 		return w.err
 	}
 	ctx := w.ctx
+	if err := c.quiet(ctx, "end of data"); err != nil {
+		// The server spoke or hung up during the body: its words would
+		// be taken for the reply to the final dot, which is not sent.
+		w.err = err
+		w.finishCtx()
+		return w.err
+	}
 	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
 	if err := c.wire.Close(); err != nil {
 		// The final "." has not left: the message is not delivered.
@@ -229,13 +237,6 @@ func (w *DataWriter) Close() error {
 		c.log.LogAttrs(ctx, slog.LevelDebug, "smtp send", slog.String("line", "<message body>"),
 			slog.Int64("octets", c.wire.Size()))
 		c.logSend(ctx, []byte("."), false)
-	}
-	if c.br.Buffered() > 0 {
-		// The server spoke during the body; its words would be taken for
-		// the reply to the final dot, which has not been sent.
-		w.err = c.unsolicited(ctx)
-		w.finishCtx()
-		return w.err
 	}
 	c.pending = append(c.pending[:0], expect{verb: "end of data", stage: stageDataEnd})
 	c.inflight = 1
@@ -328,7 +329,8 @@ func (e *deliveryUnknownError) Error() string {
 
 func (e *deliveryUnknownError) Unwrap() []error { return []error{ErrDeliveryUnknown, e.err} }
 
-// Retry returns reply.RetryNewConnection: the message may have been
-// delivered, so sending it again may duplicate it (RFC 5321 section 6.1
-// accepts duplicates over losses).
-func (e *deliveryUnknownError) Retry() reply.Retry { return reply.RetryNewConnection }
+// Retry returns reply.RetryNever: the server may have queued the message,
+// so sending it again may deliver it twice. Whether a duplicate is better
+// than a loss (RFC 5321 section 6.1 prefers duplicates) is the caller's
+// decision, never the library's.
+func (e *deliveryUnknownError) Retry() reply.Retry { return reply.RetryNever }

@@ -459,7 +459,9 @@ func TestSendMailRetriesLocalFailures(t *testing.T) {
 				deliverScript(), // a retry would deliver a duplicate here
 			},
 			dials: 1, delivered: 1,
-			check: func(err error) bool { return errors.Is(err, ErrDeliveryUnknown) },
+			check: func(err error) bool {
+				return errors.Is(err, ErrDeliveryUnknown) && reply.RetryFor(err) == reply.RetryNever
+			},
 		},
 		{
 			name: "no such host: one attempt",
