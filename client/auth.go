@@ -141,8 +141,14 @@ func (c *Client) Auth(ctx context.Context, mechs ...sasl.Mechanism) (reply.Reply
 	}
 	r, err := c.authenticate(ctx, sess, list)
 	err = c.leave(ctx, stop, "AUTH", err)
+	c.authed = err == nil
 	return r, err
 }
+
+// Authenticated reports whether the server accepted an AUTH exchange
+// ([Client.Auth], or Send's own) since the last EHLO. STARTTLS resets it:
+// the session after TLS starts unauthenticated.
+func (c *Client) Authenticated() bool { return c.authed }
 
 // saslSession describes the session to the mechanisms.
 func (c *Client) saslSession() *sasl.Session {

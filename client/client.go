@@ -167,6 +167,7 @@ type Client struct {
 	esmtp    bool // EHLO succeeded (false after a HELO fallback)
 	tlsState *tls.ConnectionState
 	secure   bool // TLS with a verified certificate
+	authed   bool // a 235 to AUTH since the last EHLO or HELO
 
 	pending  []expect // commands whose replies are not read yet, oldest first
 	inflight int      // how many of pending have been flushed

@@ -75,6 +75,7 @@ func (c *Client) quitQuietly(ctx context.Context) {
 // hello says EHLO, and HELO when EHLO is answered 500 or 502 (RFC 5321
 // section 3.2). Any other failure, 421 included, is returned as is.
 func (c *Client) hello(ctx context.Context) error {
+	c.authed = false // a new EHLO starts a new session state (RFC 3207 4.2)
 	r, err := c.roundTrip(ctx, expect{verb: "EHLO", stage: stageCommand}, c.cmdLine("EHLO", c.localName))
 	if err == nil {
 		c.ext = parseExtensions(r)

@@ -239,10 +239,11 @@ func (e *RecipientsError) Retry() reply.Retry {
 //     permitted", "not allowed", "prohibited", "unable to relay" or "do
 //     not relay". This is how Postfix's reject_unauth_destination answers
 //     an unauthenticated client ("554 5.7.1 <x@example.org>: Relay access
-//     denied"), and Exim ("550 5.7.1 Relay not permitted"). Send does not
-//     know of an AUTH the caller made with [Client.Auth]: the server then
-//     refuses the second AUTH (RFC 4954 requires a 503) and Send returns
-//     that error together with the relay refusal.
+//     denied"), and Exim ("550 5.7.1 Relay not permitted"). Neither
+//     recovery is tried when the session is already authenticated
+//     ([Client.Authenticated], after [Client.Auth] or an earlier Send):
+//     authenticating again cannot help (RFC 4954 answers a second AUTH
+//     with 503), so the refusal is returned as it is.
 //   - 530 "must issue a STARTTLS command first" ([reply.IsTLSRequired]) on
 //     a [TLSOpportunistic] session without TLS whose server offers
 //     STARTTLS: it sends STARTTLS and says EHLO again.
@@ -277,7 +278,7 @@ func (c *Client) Send(ctx context.Context, env *Envelope, body io.Reader) (Resul
 	var auth reply.Reply
 	authTried, tlsTried := false, false
 	for {
-		canAuth := !authTried && len(c.opts.Auth) > 0
+		canAuth := !authTried && !c.authed && len(c.opts.Auth) > 0
 		canTLS := !tlsTried && c.mode == TLSOpportunistic && c.tlsState == nil && c.ext.StartTLS()
 		res, trigger, err := c.transact(ctx, env, body, canAuth || canTLS)
 		res.Recovered, res.Auth = recovered, auth
