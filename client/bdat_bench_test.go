@@ -37,7 +37,7 @@ func BenchmarkSendChunking(b *testing.B) {
 						cmd = "BDAT"
 					}
 					b.Run("body="+size.name+"/"+cmd, func(b *testing.B) {
-						benchSendChunking(b, addr, size.body, chunking)
+						benchSendChunking(b, addr, size.body, chunking, nil)
 					})
 				}
 			}
@@ -45,7 +45,9 @@ func BenchmarkSendChunking(b *testing.B) {
 	}
 }
 
-func benchSendChunking(b *testing.B, addr string, body []byte, chunking bool) {
+// benchSendChunking sends body with Send, with BDAT if chunking. l is the
+// latency link between the client and addr, or nil.
+func benchSendChunking(b *testing.B, addr string, body []byte, chunking bool, l *latencyLink) {
 	ctx := context.Background()
 	c, err := Dial(ctx, addr, &Options{TLS: TLSNone, LocalName: "bench.example.test"})
 	if err != nil {
@@ -59,7 +61,7 @@ func benchSendChunking(b *testing.B, addr string, body []byte, chunking bool) {
 	r := bytes.NewReader(body)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
-	b.ResetTimer()
+	l.start()
 	for b.Loop() {
 		r.Reset(body)
 		if _, err := c.Send(ctx, env, r); err != nil {
@@ -67,6 +69,7 @@ func benchSendChunking(b *testing.B, addr string, body []byte, chunking bool) {
 		}
 	}
 	reportRate(b)
+	l.report(b)
 }
 
 // chunkSinkServer starts a minimal server like sink (bench_test.go) that

@@ -118,6 +118,7 @@ package client
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -507,7 +508,7 @@ var longAgo = time.Unix(1, 0)
 // buffered) and, when the socket holds more, for at most tlsDrainWait.
 func (c *Client) quiet(ctx context.Context, verb string) error {
 	if c.br.Buffered() > 0 {
-		return c.unsolicited(ctx)
+		return c.unsolicited(ctx, verb)
 	}
 	if t := c.tlsT; t != nil {
 		t.polling = true
@@ -538,7 +539,7 @@ func (c *Client) quiet(ctx context.Context, verb string) error {
 	if err := c.drain(ctx, verb); err != nil {
 		return err
 	}
-	return c.unsolicited(ctx)
+	return c.unsolicited(ctx, verb)
 }
 
 // drain reads into c.br what arrives without waiting (see quiet). Data is
@@ -548,7 +549,7 @@ func (c *Client) drain(ctx context.Context, verb string) error {
 	_, err := c.br.Peek(1)
 	switch {
 	case c.br.Buffered() > 0:
-		return c.unsolicited(ctx)
+		return c.unsolicited(ctx, verb)
 	case err == nil || errors.Is(err, os.ErrDeadlineExceeded):
 		return nil
 	case err == io.EOF:
@@ -557,13 +558,28 @@ func (c *Client) drain(ctx context.Context, verb string) error {
 	return c.fail(&ConnError{Op: verb, Err: err})
 }
 
-// unsolicited reports bytes from the server that no command asked for.
-func (c *Client) unsolicited(ctx context.Context) error {
+// unsolicited reports bytes the server sent when it owed no reply, before
+// the client wrote verb, and breaks the client. A complete 421 reply is the
+// one thing a server may send unasked (RFC 5321 section 3.8: it is closing,
+// typically after an idle timeout) and comes back as that *reply.Error, so
+// that reply.IsServiceClosing holds; anything else is a *reply.ProtocolError
+// of kind ViolationUnsolicited.
+func (c *Client) unsolicited(ctx context.Context, verb string) error {
 	n := c.br.Buffered()
-	peek, _ := c.br.Peek(min(n, 64))
+	buf, _ := c.br.Peek(n)
+	if bytes.HasPrefix(buf, []byte("421")) {
+		var r reply.Reply
+		rd := reply.NewReader(bufio.NewReader(bytes.NewReader(buf)), c.opts.ReplyLimits)
+		if rd.ReadReply(&r) == nil && r.Code == reply.CodeServiceNotAvailable {
+			if c.logging(ctx) {
+				c.logRecv(ctx, &r)
+			}
+			return c.fail(&reply.Error{Command: verb, Reply: r})
+		}
+	}
 	if c.logging(ctx) {
 		c.log.LogAttrs(ctx, slog.LevelDebug, "smtp unsolicited data",
-			slog.Int("bytes", n), slog.String("start", fmt.Sprintf("%q", peek)))
+			slog.Int("bytes", n), slog.String("start", fmt.Sprintf("%q", buf[:min(n, 64)])))
 	}
 	return c.fail(&reply.ProtocolError{Kind: reply.ViolationUnsolicited})
 }

@@ -85,7 +85,7 @@ func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
 // Close checks again, with c.quiet, before the final dot.
 func (c *Client) dataStart(ctx context.Context, stop func() bool) (*DataWriter, error) {
 	if c.br.Buffered() > 0 {
-		return nil, c.leave(ctx, stop, "DATA", c.unsolicited(ctx))
+		return nil, c.leave(ctx, stop, "DATA", c.unsolicited(ctx, "DATA"))
 	}
 	return c.bodyWriter(ctx, stop), nil
 }

@@ -277,3 +277,48 @@ func TestStartTLSInjectionInSocket(t *testing.T) {
 		t.Errorf("client sent %q after STARTTLS, want nothing (no handshake either)", rest)
 	}
 }
+
+// TestUnsolicitedIdle421: a server may send 421 unasked and close (RFC 5321
+// section 3.8), as Postfix and Exim do after an idle timeout ("421 4.4.2
+// ... Error: timeout exceeded"). The next call returns that reply as a
+// *reply.Error satisfying reply.IsServiceClosing, not a protocol error, and
+// writes nothing.
+func TestUnsolicitedIdle421(t *testing.T) {
+	for _, o := range openings() {
+		t.Run(o.name, func(t *testing.T) {
+			dialed, sent := make(chan struct{}), make(chan struct{})
+			srv := smtptest.Start(t, o.srvOpts, script(o.steps, steps(
+				awaitStep(dialed),
+				smtptest.Send("421 4.4.2 mx.example.test Error: timeout exceeded\r\n"),
+				signal(sent),
+				smtptest.ExpectClosed(),
+			)))
+			ctx := testCtx(t)
+			c := o.dial(t, srv)
+			defer c.Close()
+			close(dialed)
+			await(t, sent)
+			waitReadable(t, c)
+
+			var err error
+			within(t, "Mail", func() { _, err = c.Mail(ctx, "a@example.test", nil) })
+			if !reply.IsServiceClosing(err) {
+				t.Fatalf("Mail() after an idle 421 = %v; want reply.IsServiceClosing", err)
+			}
+			if re, ok := errors.AsType[*reply.Error](err); !ok || re.Command != "MAIL FROM" || re.Reply.Enhanced.String() != "4.4.2" {
+				t.Errorf("Mail() error = %#v; want the 421 4.4.2 as a *reply.Error for MAIL FROM", err)
+			}
+			if got := reply.RetryFor(err); got != reply.RetryNewConnection {
+				t.Errorf("RetryFor(%v) = %v, want %v", err, got, reply.RetryNewConnection)
+			}
+			if _, err := c.Noop(ctx); !errors.Is(err, ErrBroken) {
+				t.Errorf("Noop() after = %v, want ErrBroken", err)
+			}
+			waitScript(t, srv)
+			got := string(srv.Received())
+			if rest := got[strings.LastIndex(got, "EHLO client.test\r\n")+len("EHLO client.test\r\n"):]; rest != "" {
+				t.Errorf("client sent %q after its last EHLO, want nothing", rest)
+			}
+		})
+	}
+}
