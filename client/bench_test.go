@@ -34,7 +34,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -533,10 +532,6 @@ func (l *latencyLink) pipe(src, dst net.Conn, delivering, arrived func()) {
 func waitUntil(t time.Time) {
 	if d := time.Until(t) - 2*time.Millisecond; d > 0 {
 		time.Sleep(d)
-	}
-	if d := time.Until(t) - 100*time.Microsecond; d > 0 {
-		ts := syscall.NsecToTimespec(int64(d))
-		syscall.Nanosleep(&ts, nil)
 	}
 	for time.Now().Before(t) {
 		runtime.Gosched()
