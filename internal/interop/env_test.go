@@ -122,7 +122,13 @@ func readEnv(path string) (*env, string) {
 // answers; a server that does not answer is missing (skip, or fail in CI).
 func each(t *testing.T, f func(t *testing.T, e *env, s server)) {
 	e := loadEnv(t)
-	for _, s := range e.servers {
+	run(t, e, e.servers, f)
+}
+
+// run runs f in a parallel subtest for each of servers, after checking
+// that the server answers.
+func run(t *testing.T, e *env, servers []server, f func(t *testing.T, e *env, s server)) {
+	for _, s := range servers {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
 			conn, err := net.DialTimeout("tcp", s.addr("PLAIN"), 2*time.Second)
@@ -133,6 +139,24 @@ func each(t *testing.T, f func(t *testing.T, e *env, s server)) {
 			f(t, e, s)
 		})
 	}
+}
+
+// eachWith runs f like each, but only on the servers that have a listener
+// for role (such as "SOFTBOUNCE", which only Postfix has): a flow a server
+// does not offer is not a subtest at all, rather than a skipped one. When no
+// server has the listener, the servers are missing (a failure under CI).
+func eachWith(t *testing.T, role string, f func(t *testing.T, e *env, s server)) {
+	e := loadEnv(t)
+	var with []server
+	for _, s := range e.servers {
+		if s.addr(role) != "" {
+			with = append(with, s)
+		}
+	}
+	if len(with) == 0 {
+		missing(t, "no server has a %s listener", role)
+	}
+	run(t, e, with, f)
 }
 
 // tlsConfig trusts the servers' self-signed certificate.

@@ -51,10 +51,7 @@ func TestMessageTooLarge(t *testing.T) {
 // TestConnectionLimit (Postfix): with one session open, a second one is
 // greeted with 421 and closed.
 func TestConnectionLimit(t *testing.T) {
-	each(t, func(t *testing.T, e *env, s server) {
-		if s.addr("CONNLIMIT") == "" {
-			t.Skipf("%s has no connection-limit listener", s.name)
-		}
+	eachWith(t, "CONNLIMIT", func(t *testing.T, e *env, s server) {
 		first := dial(t, s.addr("CONNLIMIT"), e.options(client.TLSNone))
 		c, err := client.Dial(testContext(t), s.addr("CONNLIMIT"), e.options(client.TLSNone))
 		if err == nil {
@@ -77,10 +74,7 @@ func TestConnectionLimit(t *testing.T) {
 // TestPostscreen (Postfix): a blacklisted client is greeted with 521 and
 // the connection closed.
 func TestPostscreen(t *testing.T) {
-	each(t, func(t *testing.T, e *env, s server) {
-		if s.addr("POSTSCREEN") == "" {
-			t.Skipf("%s has no postscreen listener", s.name)
-		}
+	eachWith(t, "POSTSCREEN", func(t *testing.T, e *env, s server) {
 		c, err := client.Dial(testContext(t), s.addr("POSTSCREEN"), e.options(client.TLSNone))
 		if err == nil {
 			c.Close()

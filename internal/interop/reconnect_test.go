@@ -17,10 +17,7 @@ import (
 // reports that 421, service closing with a new connection advised, and the
 // client is broken afterwards.
 func TestIdleTimeout(t *testing.T) {
-	each(t, func(t *testing.T, e *env, s server) {
-		if s.addr("TIMEOUT") == "" {
-			t.Skipf("%s has no short-timeout listener", s.name)
-		}
+	eachWith(t, "TIMEOUT", func(t *testing.T, e *env, s server) {
 		d := &recordingDialer{}
 		opts := e.options(client.TLSNone)
 		opts.Dialer = d
@@ -51,10 +48,7 @@ func TestIdleTimeout(t *testing.T) {
 // 421; SendMail retries on a new connection, by then the slot is free, and
 // the message is delivered once.
 func TestReconnectAfter421(t *testing.T) {
-	each(t, func(t *testing.T, e *env, s server) {
-		if s.addr("CONNLIMIT") == "" {
-			t.Skipf("%s has no connection-limit listener", s.name)
-		}
+	eachWith(t, "CONNLIMIT", func(t *testing.T, e *env, s server) {
 		holder := &recordingDialer{}
 		hopts := e.options(client.TLSNone)
 		hopts.Dialer = holder
