@@ -115,6 +115,14 @@ package client
 //
 // Transaction state: c.tx holds what MAIL declared (SMTPUTF8, BODY, SIZE) so
 // that RCPT and DATA can check it; Reset and a completed DATA clear it.
+// c.stale is set when the server refused the end of a message (a 4xx/5xx
+// to the final dot): some servers (Postfix with
+// smtpd_end_of_data_restrictions) keep the transaction open then, so the
+// next transaction must start with RSET. Code that starts one (Mail, Send)
+// calls c.queueReset before queuing MAIL FROM (it overwrites c.line) and,
+// when it returned true, c.readReset before reading MAIL's reply. Without
+// PIPELINING, c.resetFirst does the RSET round trip. A 2xx to RSET (also
+// from Reset) or to MAIL FROM clears it.
 
 import (
 	"bufio"
@@ -176,6 +184,7 @@ type Client struct {
 	await334 bool     // the last reply was 334: the next client line is secret
 
 	tx      txState
+	stale   bool             // the server refused the end of a message and may keep its transaction: RSET first
 	dw      *DataWriter      // open DataWriter, if any
 	wire    *wire.DataWriter // reused for every message
 	copyBuf []byte           // for DataWriter.ReadFrom

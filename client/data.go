@@ -62,7 +62,10 @@ var errWriteAfterClose = &InputError{Field: "call", Reason: "write to a closed D
 // read the body as commands. Bytes the server sends after its 354 and
 // before the body are a ViolationUnsolicited protocol error. A transaction
 // declared with BODY=BINARYMIME gives an [*InputError]: it needs
-// [Client.BDAT].
+// [Client.BDAT]. After a refusal of DATA itself the transaction stays open:
+// end it with [Client.Reset]. After a refusal of the message, by the reply
+// to the final ".", the client sends RSET before the next MAIL FROM (see
+// [DataWriter.Close]).
 func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
 	stop, err := c.enter(ctx)
 	if err != nil {
@@ -200,6 +203,18 @@ func (w *DataWriter) setErr(err error) {
 // error) when the connection failed after the final "." or the LAST chunk
 // was sent and before a reply was read: the message may or may not have
 // been accepted. Only a nil error means the server took the message.
+//
+// After DATA, a refusal of the message (a 4xx/5xx reply to the final ".")
+// leaves the server's transaction state uncertain: RFC 5321 section
+// 4.1.1.4 ends the transaction, but some servers keep it open (Postfix
+// after a refusal by smtpd_end_of_data_restrictions, as quota and rate
+// limit policy services give, answers the next MAIL FROM with "503 5.5.1
+// Error: nested MAIL command"). So the next transaction, [Client.Mail] or
+// [Client.Send], starts with RSET: in the same flight as MAIL FROM when the
+// server offers PIPELINING, or one round trip before it otherwise;
+// [Client.Reset] makes it unnecessary. A message the server accepted sends
+// no RSET. With BDAT, a refused chunk is followed by RSET at once (see
+// [Client.BDAT]).
 func (w *DataWriter) Close() error {
 	if w.closed {
 		return w.err
@@ -255,6 +270,9 @@ func (w *DataWriter) Close() error {
 	} else if _, ok := err.(*reply.Error); ok {
 		w.reply = err.(*reply.Error).Reply
 		c.tx = txState{}
+		// Some servers keep the transaction open after refusing the
+		// message: the next one starts with RSET (see Client.Mail).
+		c.stale = true
 	} else {
 		// The dot may have reached the server: say so, never "failed".
 		err = c.deliveryUnknown(err, w.endName())

@@ -165,6 +165,15 @@ type RcptOptions struct {
 // from must be a valid RFC 5321 mailbox (RFC 6531 with opts.UTF8); a
 // non-ASCII domain is converted to IDNA A-labels when opts.UTF8 is false.
 //
+// After the server refused the end of the previous message (a 4xx/5xx to
+// the final "." of [DataWriter.Close]), Mail first sends RSET: some servers
+// keep that transaction open and would answer MAIL FROM with 503 (Postfix
+// with smtpd_end_of_data_restrictions: "503 5.5.1 Error: nested MAIL
+// command"). With PIPELINING, RSET and MAIL FROM leave together, with no
+// extra round trip. If the server refuses RSET, MAIL FROM is sent all the
+// same and its reply decides. After a message the server accepted, no RSET
+// is sent: the transaction is over (RFC 5321 section 4.1.1.4).
+//
 // Errors: before anything is sent, an [*InputError] for an invalid address
 // or option, an [*UnsupportedError], a [*SizeError] or a [*TLSError];
 // a [*reply.Error] (Command "MAIL FROM") for a 4xx/5xx reply, returned
@@ -176,6 +185,9 @@ func (c *Client) Mail(ctx context.Context, from string, opts *MailOptions) (repl
 		if err != nil {
 			return reply.Reply{}, err
 		}
+		if c.stale {
+			return c.mailAfterReset(ctx, from, opts, tx)
+		}
 		r, err := c.simple(ctx, expect{verb: "MAIL FROM", stage: stageMail}, c.line)
 		if err == nil {
 			c.tx = tx
@@ -183,6 +195,83 @@ func (c *Client) Mail(ctx context.Context, from string, opts *MailOptions) (repl
 		return r, err
 	}
 	return c.simple(ctx, expect{verb: "MAIL FROM", stage: stageMail}, nil)
+}
+
+// mailAfterReset is Mail when the server may still hold a transaction
+// (c.stale): RSET, then MAIL FROM, pipelined when the server allows it.
+// from and opts have been validated into tx.
+func (c *Client) mailAfterReset(ctx context.Context, from string, opts *MailOptions, tx txState) (reply.Reply, error) {
+	stop, err := c.enter(ctx)
+	if err != nil {
+		return reply.Reply{}, err
+	}
+	exp := expect{verb: "MAIL FROM", stage: stageMail}
+	var r *reply.Reply
+	if c.ext.Pipelining() {
+		c.queueReset(ctx)
+		c.mailLine(from, opts) // c.line again: queueReset overwrote it
+		c.queue(ctx, exp, c.line)
+		if err = c.flush(ctx); err == nil {
+			if err = c.readReset(ctx); err == nil {
+				r, err = c.next(ctx)
+			}
+		}
+	} else if err = c.resetFirst(ctx); err == nil {
+		c.mailLine(from, opts)
+		r, err = c.roundTrip(ctx, exp, c.line)
+	}
+	if err == nil {
+		c.tx = tx
+		c.stale = false
+	}
+	err = c.leave(ctx, stop, exp.verb, err)
+	if r == nil {
+		return reply.Reply{}, err
+	}
+	return r.Clone(), err
+}
+
+// resetExp is what RSET expects.
+var resetExp = expect{verb: "RSET", stage: stageCommand}
+
+// queueReset queues RSET when the server may still hold a transaction
+// (c.stale), and reports whether it did; it overwrites c.line. The caller
+// queues MAIL FROM after it and calls readReset before reading MAIL's
+// reply.
+func (c *Client) queueReset(ctx context.Context) bool {
+	if !c.stale {
+		return false
+	}
+	c.queue(ctx, resetExp, c.cmdLine("RSET", ""))
+	return true
+}
+
+// readReset reads the reply to the RSET that queueReset queued. A 2xx
+// clears c.stale. A refusal is not returned: MAIL FROM follows all the
+// same, and its reply says whether the server started a new transaction.
+// The error returned is one that broke the client.
+func (c *Client) readReset(ctx context.Context) error {
+	_, err := c.next(ctx)
+	if c.err != nil {
+		return err
+	}
+	if err == nil {
+		c.stale = false
+	}
+	return nil
+}
+
+// resetFirst is queueReset and readReset for a server without PIPELINING:
+// one RSET round trip when c.stale, before MAIL FROM is written. It
+// overwrites c.line.
+func (c *Client) resetFirst(ctx context.Context) error {
+	if !c.queueReset(ctx) {
+		return nil
+	}
+	if err := c.flush(ctx); err != nil {
+		return err
+	}
+	return c.readReset(ctx)
 }
 
 // mailLine validates from and opts and builds the MAIL FROM line in c.line.
@@ -370,12 +459,15 @@ func (c *Client) rcptLine(to string, opts *RcptOptions) error {
 }
 
 // Reset aborts the current mail transaction with RSET. The session stays
-// open. Errors: a [*reply.Error] (Command "RSET") for a 4xx/5xx reply, or
-// the errors of a broken connection.
+// open. A successful Reset also spares the next [Client.Mail] or
+// [Client.Send] the RSET they send after a refused end of data. Errors: a
+// [*reply.Error] (Command "RSET") for a 4xx/5xx reply, or the errors of a
+// broken connection.
 func (c *Client) Reset(ctx context.Context) (reply.Reply, error) {
-	r, err := c.simple(ctx, expect{verb: "RSET", stage: stageCommand}, c.cmdLine("RSET", ""))
+	r, err := c.simple(ctx, resetExp, c.cmdLine("RSET", ""))
 	if err == nil {
 		c.tx = txState{}
+		c.stale = false
 	}
 	return r, err
 }

@@ -220,6 +220,16 @@ func (e *RecipientsError) Retry() reply.Retry {
 // beyond it are not attempted, and each is reported with a
 // [*RecipientLimitError]; send them in another transaction.
 //
+// When the server refused the end of the previous message on this session
+// (a 4xx/5xx reply to the final "."), Send starts with RSET, since some
+// servers keep that transaction open (see [DataWriter.Close]): with
+// PIPELINING, RSET leaves in the same flight as MAIL FROM and its reply is
+// read first; without, it takes one round trip before MAIL FROM. If the
+// server refuses RSET, the transaction goes on and the reply to MAIL FROM
+// decides (a server that still holds the old transaction refuses it, and
+// its 354 to DATA, if any, is never used: the connection is closed).
+// After an accepted message Send sends no RSET.
+//
 // Send recovers by itself from these refusals, once each, by ending the
 // transaction with RSET (when MAIL FROM was accepted), fixing the session
 // and sending the transaction again; Result.Recovered lists them:
@@ -390,6 +400,13 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 	}
 
 	pipe := c.ext.Pipelining()
+	if !pipe {
+		// After a refused end of data: RSET before MAIL FROM. With
+		// PIPELINING, t.queue queues it with MAIL FROM instead.
+		if err := c.resetFirst(ctx); err != nil {
+			return fail("RSET", err)
+		}
+	}
 	bdat := c.ext.Chunking() && (env.Chunking || tx.body == BodyBinaryMIME)
 	// hold: the last batch of the envelope leaves with DATA or the first
 	// chunk, and its replies are read after.
@@ -514,6 +531,7 @@ type txn struct {
 	env     *Envelope
 	res     Result // what transact returns
 	n       int    // recipients to send RCPT TO for (RCPTMAX)
+	rset    bool   // RSET is queued before MAIL FROM and its reply is not read yet
 	queued  int    // commands queued: MAIL FROM, then RCPT TO for env.To[:queued-1]
 	read    int    // replies read, in the same order
 	mailErr error
@@ -529,6 +547,7 @@ func (t *txn) queue(ctx context.Context, max int) {
 	c := t.c
 	for k := 0; k < max && t.queued <= t.n; k++ {
 		if t.queued == 0 {
+			t.rset = c.queueReset(ctx) // after a refused end of data
 			c.mailLine(t.env.From, t.env.MailOptions)
 			c.queue(ctx, expect{verb: "MAIL FROM", stage: stageMail}, c.line)
 		} else {
@@ -541,6 +560,9 @@ func (t *txn) queue(ctx context.Context, max int) {
 
 // verb names the command whose reply comes next, for errors.
 func (t *txn) verb() string {
+	if t.rset {
+		return "RSET"
+	}
 	if t.read == 0 {
 		return "MAIL FROM"
 	}
@@ -551,6 +573,12 @@ func (t *txn) verb() string {
 // returns only an error that broke the client.
 func (t *txn) readReplies(ctx context.Context) error {
 	c := t.c
+	if t.rset {
+		t.rset = false
+		if err := c.readReset(ctx); err != nil {
+			return err
+		}
+	}
 	for t.read < t.queued {
 		r, err := c.next(ctx)
 		i := t.read
@@ -565,6 +593,8 @@ func (t *txn) readReplies(ctx context.Context) error {
 			if err != nil {
 				t.mailErr = err
 				c.tx = txState{}
+			} else {
+				c.stale = false // a new transaction: the old one is gone
 			}
 			continue
 		}
