@@ -139,6 +139,11 @@ func (c *Client) Auth(ctx context.Context, mechs ...sasl.Mechanism) (reply.Reply
 	if err != nil {
 		return reply.Reply{}, err
 	}
+	// A transaction the server may have kept open after refusing the end
+	// of a message would make it refuse AUTH (RFC 4954: 503): end it.
+	if err := c.resetFirst(ctx); err != nil {
+		return reply.Reply{}, c.leave(ctx, stop, "AUTH", err)
+	}
 	r, err := c.authenticate(ctx, sess, list)
 	err = c.leave(ctx, stop, "AUTH", err)
 	c.authed = err == nil

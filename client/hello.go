@@ -75,7 +75,9 @@ func (c *Client) quitQuietly(ctx context.Context) {
 // hello says EHLO, and HELO when EHLO is answered 500 or 502 (RFC 5321
 // section 3.2). Any other failure, 421 included, is returned as is.
 func (c *Client) hello(ctx context.Context) error {
-	c.authed = false // a new EHLO starts a new session state (RFC 3207 4.2)
+	// A new EHLO resets the session (RFC 5321 section 4.1.4): no transaction
+	// survives it, and after STARTTLS no authentication either (RFC 3207 4.2).
+	c.authed, c.stale = false, false
 	r, err := c.roundTrip(ctx, expect{verb: "EHLO", stage: stageCommand}, c.cmdLine("EHLO", c.localName))
 	if err == nil {
 		c.ext = parseExtensions(r)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/seed-e4e66a4f/smtp/internal/smtptest"
 	"github.com/seed-e4e66a4f/smtp/reply"
+	"github.com/seed-e4e66a4f/smtp/sasl"
 )
 
 // The message of the RSET tests, and what follows it on the wire.
@@ -234,4 +235,28 @@ func TestSendAfterRefusedEndOfDataStaleTransaction(t *testing.T) {
 	if got := wireAfter(srv, 1); got != rsetEnvelope {
 		t.Errorf("wire after the refused message = %q, want %q (no body)", got, rsetEnvelope)
 	}
+}
+
+func TestAuthAfterRefusedEndOfData(t *testing.T) {
+	// A server that kept the refused transaction would answer AUTH with
+	// 503 (RFC 4954 section 4): Auth ends it with RSET first.
+	srv := smtptest.Start(t, nil, script(steps(
+		smtptest.Send("220 mx.example.test ESMTP\r\n"),
+		smtptest.ExpectLine("EHLO client.test"),
+		smtptest.Send(ehloLines("PIPELINING", "AUTH PLAIN")),
+	), pipelinedMessage(eodRefused), steps(
+		smtptest.ExpectLine("RSET"),
+		smtptest.Send("250 2.0.0 Ok\r\n"),
+		smtptest.ExpectLine("AUTH PLAIN "+b64("\x00"+authUser+"\x00"+authPassword)),
+		smtptest.Send("235 2.7.0 Authentication successful\r\n"),
+	), quitting))
+	opts := plain(nil)
+	opts.AllowInsecureAuth = true
+	c := dialScripted(t, srv, opts)
+	sendRefused(t, c)
+	if _, err := c.Auth(testCtx(t), sasl.Plain("", authUser, authPassword)); err != nil {
+		t.Fatalf("Auth after a refused end of data = %v; want 235", err)
+	}
+	usable(t, c)
+	waitScript(t, srv)
 }
