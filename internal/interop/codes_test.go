@@ -233,10 +233,7 @@ func sendAfterRefusal(t *testing.T, e *env, s server, c *client.Client, what str
 // TestSoftBounce (Postfix, soft_bounce=yes): every 5xx refusal becomes 4xx
 // (5.X.Y becomes 4.X.Y), so the same refusals now advise a later retry.
 func TestSoftBounce(t *testing.T) {
-	each(t, func(t *testing.T, e *env, s server) {
-		if s.addr("SOFTBOUNCE") == "" {
-			t.Skipf("%s has no soft-bounce listener", s.name)
-		}
+	eachWith(t, "SOFTBOUNCE", func(t *testing.T, e *env, s server) {
 		ctx := testContext(t)
 		domain := e.vars["SMTP_DOMAIN"]
 		c := dial(t, s.addr("SOFTBOUNCE"), e.options(client.TLSNone))
