@@ -19,7 +19,9 @@
 //
 // [DataWriter] also dot-stuffs (a line that starts with "." gets another
 // one) and ends the body with the line ".". [ChunkWriter] cuts the
-// normalised body into chunks for BDAT. [Check] and [CheckReader] compute,
+// normalised body into chunks for BDAT; in raw mode, for BODY=BINARYMIME
+// (RFC 3030 section 3), it skips normalisation and checks and passes the
+// body unchanged, which BDAT's framing by length makes safe. [Check] and [CheckReader] compute,
 // without writing, what a writer would: the normalised size (for the SIZE
 // parameter), whether the body has 8-bit octets (for BODY=8BITMIME), and the
 // first error.
