@@ -49,13 +49,15 @@ const maxChunksInFlight = 8
 // the same way. Since BDAT frames the body by length, either leaves the
 // session usable, unlike a failure during DATA.
 //
-// The body is normalised and checked exactly as after DATA (bare CR and
-// LF become CRLF; NUL octets and lines over 998 octets are refused), only
-// not dot-stuffed: the message has the same content whichever command
-// carries it. That holds for BODY=BINARYMIME too ([MailOptions].Body):
-// this client has no raw mode, so a binary body part that contains NUL,
-// bare CR or bare LF octets, or long lines, is refused or altered rather
-// than sent as is. Encode such parts in base64 or quoted-printable.
+// When the transaction was declared BODY=BINARYMIME ([MailOptions].Body),
+// the body is sent exactly as written: any octet, NUL, bare CR and bare LF
+// included, lines of any length, and no CRLF added at the end (RFC 3030
+// section 3). BDAT frames it by length, so no content can end the message
+// early. Otherwise (no BODY, BODY=7BIT or BODY=8BITMIME) the body is
+// normalised and checked exactly as after DATA (bare CR and LF become
+// CRLF; NUL octets and lines over 998 octets are refused with a
+// [*BodyError]), only not dot-stuffed: the message has the same content
+// whichever command carries it.
 //
 // Timeouts: Timeouts.DataBlock bounds the writing of each chunk and the
 // wait for each reply but the last; Timeouts.DataTermination bounds the
@@ -90,7 +92,9 @@ func (c *Client) BDAT(ctx context.Context, opts *BDATOptions) (*DataWriter, erro
 	return c.chunkStart(ctx, stop, o.ChunkSize, nil), nil
 }
 
-// chunkStart returns the open DataWriter for a BDAT body; it owns stop. With
+// chunkStart returns the open DataWriter for a BDAT body; it owns stop. The
+// body is sent raw when the transaction declared BODY=BINARYMIME (c.tx,
+// which Mail or Send set when MAIL FROM carried it). With
 // pre (Send with PIPELINING), the envelope commands of pre are queued but
 // not flushed: they leave with the first chunk, and their replies are read
 // before the first chunk's, into a copy of *pre held by the chunker
@@ -98,7 +102,7 @@ func (c *Client) BDAT(ctx context.Context, opts *BDATOptions) (*DataWriter, erro
 func (c *Client) chunkStart(ctx context.Context, stop func() bool, size int, pre *txn) *DataWriter {
 	ch := getChunker(size)
 	w := &DataWriter{c: c, ctx: ctx, stop: stop, ch: ch}
-	ch.start(w, pre)
+	ch.start(w, pre, c.tx.body == BodyBinaryMIME)
 	if c.ext.Pipelining() {
 		ch.window = maxChunksInFlight
 	}
@@ -126,8 +130,9 @@ type chunker struct {
 	refused  error       // the first 4xx/5xx reply to a chunk
 }
 
-// start makes ch send the body of w.
-func (ch *chunker) start(w *DataWriter, pre *txn) {
+// start makes ch send the body of w, unchanged when raw (BINARYMIME) and
+// normalised otherwise.
+func (ch *chunker) start(w *DataWriter, pre *txn, raw bool) {
 	*ch = chunker{cw: ch.cw, emit: ch.emit, size: ch.size, w: w}
 	if pre != nil {
 		// A copy in the pooled chunker rather than pre itself, which
@@ -136,6 +141,9 @@ func (ch *chunker) start(w *DataWriter, pre *txn) {
 		ch.pre, ch.keep = &ch.env, true
 	}
 	ch.cw.Reset(ch.emit)
+	if ch.cw.Raw() != raw {
+		ch.cw.SetRaw(raw)
+	}
 }
 
 // keptEnvelope returns, after Close, the envelope given to chunkStart as

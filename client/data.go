@@ -11,7 +11,8 @@ import (
 )
 
 // BodyError reports a message body that SMTP cannot carry: a NUL octet or a
-// line longer than 998 octets (RFC 5322 section 2.1.1). When
+// line longer than 998 octets (RFC 5322 section 2.1.1). A BODY=BINARYMIME
+// body sent with [Client.BDAT] may have both and never gives one. When
 // [DataWriter.Write] returns one, the message has not been terminated and
 // the connection is closed (a DATA body cannot be withdrawn), so the server
 // discards the partial message.
@@ -29,7 +30,8 @@ const (
 // DataWriter streams a message body, after DATA ([Client.Data]) or with
 // BDAT chunks ([Client.BDAT]). Write normalises every bare CR and bare LF to
 // CRLF (RFC 5321 section 2.3.8) and refuses NUL octets and lines over 998
-// octets; after DATA it also dot-stuffs lines that start with ".". Nothing
+// octets; after DATA it also dot-stuffs lines that start with ".". A
+// BODY=BINARYMIME body, always sent with BDAT, passes unchanged. Nothing
 // is buffered beyond a fixed-size buffer (one chunk for BDAT). Close ends
 // the message (the line "." after DATA, the chunk marked LAST with BDAT)
 // and reads the server's final reply, available from [DataWriter.Reply]:

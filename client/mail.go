@@ -20,11 +20,12 @@ const (
 	// Body8BitMIME sends BODY=8BITMIME; it needs 8BITMIME. Request it only
 	// when the message has octets above 127.
 	Body8BitMIME
-	// BodyBinaryMIME sends BODY=BINARYMIME; it needs BINARYMIME and
-	// CHUNKING, and the message must then be sent with [Client.BDAT], not
-	// [Client.Data] ([Client.Send] does so by itself). The body is still
-	// normalised and checked as any other (see [Client.BDAT]): binary
-	// parts with NUL, bare CR or bare LF octets cannot be sent as is.
+	// BodyBinaryMIME sends BODY=BINARYMIME (RFC 3030 section 3); it needs
+	// BINARYMIME and CHUNKING, and the message must then be sent with
+	// [Client.BDAT], not [Client.Data] ([Client.Send] does so by itself).
+	// The body is sent as is, octet for octet: NUL, bare CR and bare LF
+	// octets and lines of any length are allowed, nothing is normalised,
+	// and no CRLF is added at the end (see [Client.BDAT]).
 	BodyBinaryMIME
 )
 

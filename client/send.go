@@ -21,8 +21,9 @@ type Envelope struct {
 	// To lists the recipients, at least one.
 	To []string
 	// MailOptions are the parameters of MAIL FROM; nil means none. A
-	// Body of BodyBinaryMIME makes Send use BDAT, as Chunking does; it
-	// needs the BINARYMIME and CHUNKING extensions.
+	// Body of BodyBinaryMIME makes Send use BDAT, as Chunking does, and
+	// send the body unchanged; it needs the BINARYMIME and CHUNKING
+	// extensions.
 	MailOptions *MailOptions
 	// RcptOptions are the parameters of every RCPT TO (such as DSN
 	// NOTIFY); nil means none. For parameters that differ by recipient,
@@ -207,7 +208,8 @@ func (e *RecipientsError) Retry() reply.Retry {
 // recipient, then the body after DATA (or in BDAT chunks, with
 // Envelope.Chunking), and returns the server's replies and the outcome.
 // body is read to its end; it is sent as [Client.Data] or [Client.BDAT]
-// sends it (line endings normalised to CRLF, dot-stuffed after DATA).
+// sends it: line endings normalised to CRLF (dot-stuffed after DATA), or,
+// with BODY=BINARYMIME (always sent with BDAT), octet for octet as read.
 //
 // When the server advertised PIPELINING (RFC 2920) the envelope goes in
 // batches of at most 100 commands, each written at once before its replies
