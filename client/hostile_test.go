@@ -560,55 +560,45 @@ func TestBodyNormalisedOnTheWire(t *testing.T) {
 	}
 }
 
-func TestData250Instead354(t *testing.T) {
-	srv := smtptest.Start(t, nil, script(hello, steps(
-		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("DATA"), smtptest.Send("250 2.0.0 Ok\r\n"),
-		smtptest.ExpectClosed(),
-	)))
-	ctx := testCtx(t)
-	c, err := Dial(ctx, srv.Addr(), plain(nil))
-	if err != nil {
-		t.Fatal(err)
+func TestDataBadReplyTo354(t *testing.T) {
+	tests := []struct {
+		name string
+		// dataReply is what the server answers to DATA.
+		dataReply string
+		wantKind  reply.Violation
+	}{
+		// A desynchronised server: 250 where only 354 is acceptable.
+		{"250 instead of 354", "250 2.0.0 Ok\r\n", reply.ViolationUnexpectedReply},
+		// smtp-sink -A 0: "550 This violates SMTP" right after the 354.
+		{"refused after 354", "354 End data with <CR><LF>.<CR><LF>\r\n550 This violates SMTP\r\n", reply.ViolationUnsolicited},
 	}
-	c.Mail(ctx, "a@example.test", nil)
-	c.Rcpt(ctx, "b@example.test", nil)
-	w, err := c.Data(ctx)
-	if pe, ok := errors.AsType[*reply.ProtocolError](err); w != nil || !ok || pe.Kind != reply.ViolationUnexpectedReply {
-		t.Fatalf("Data() after a 250 = %v, %v; want nil, *reply.ProtocolError ViolationUnexpectedReply", w, err)
-	}
-	if _, err := c.Noop(ctx); !errors.Is(err, ErrBroken) {
-		t.Errorf("Noop() after the desync = %v, want ErrBroken", err)
-	}
-	waitScript(t, srv)
-	if rest := after(srv.Received(), "DATA\r\n"); rest != "" {
-		t.Errorf("client sent %q after DATA answered 250", rest)
-	}
-}
-
-func TestDataRefusedAfter354(t *testing.T) {
-	// smtp-sink -A 0: "550 This violates SMTP" right after the 354.
-	srv := smtptest.Start(t, nil, script(hello, steps(
-		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("DATA"), smtptest.Send("354 End data with <CR><LF>.<CR><LF>\r\n550 This violates SMTP\r\n"),
-		smtptest.ExpectClosed(),
-	)))
-	ctx := testCtx(t)
-	c, err := Dial(ctx, srv.Addr(), plain(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Mail(ctx, "a@example.test", nil)
-	c.Rcpt(ctx, "b@example.test", nil)
-	_, err = c.Data(ctx)
-	if pe, ok := errors.AsType[*reply.ProtocolError](err); !ok || pe.Kind != reply.ViolationUnsolicited {
-		t.Fatalf("Data() = %v, want *reply.ProtocolError ViolationUnsolicited", err)
-	}
-	waitScript(t, srv)
-	if rest := after(srv.Received(), "DATA\r\n"); rest != "" {
-		t.Errorf("client sent %q after the refusal", rest)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := smtptest.Start(t, nil, script(hello, steps(
+				smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
+				smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
+				smtptest.ExpectLine("DATA"), smtptest.Send(tt.dataReply),
+				smtptest.ExpectClosed(),
+			)))
+			ctx := testCtx(t)
+			c, err := Dial(ctx, srv.Addr(), plain(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Mail(ctx, "a@example.test", nil)
+			c.Rcpt(ctx, "b@example.test", nil)
+			w, err := c.Data(ctx)
+			if pe, ok := errors.AsType[*reply.ProtocolError](err); w != nil || !ok || pe.Kind != tt.wantKind {
+				t.Fatalf("Data() after DATA answered %q = %v, %v; want nil, *reply.ProtocolError %v", tt.dataReply, w, err, tt.wantKind)
+			}
+			if _, err := c.Noop(ctx); !errors.Is(err, ErrBroken) {
+				t.Errorf("Noop() after the bad reply to DATA = %v, want ErrBroken", err)
+			}
+			waitScript(t, srv)
+			if rest := after(srv.Received(), "DATA\r\n"); rest != "" {
+				t.Errorf("client sent %q after DATA answered %q", rest, tt.dataReply)
+			}
+		})
 	}
 }
 
