@@ -65,8 +65,8 @@ func (discardSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (discardSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (discardSession) Data(r io.Reader) error               { _, err := io.Copy(io.Discard, r); return err }
 
-// benchServer starts a server kind ("gosmtp" or "sink") and returns its
-// address.
+// benchServer starts a server kind ("gosmtp", "sink" or "chunk-sink")
+// and returns its address.
 func benchServer(b *testing.B, kind string) string {
 	b.Helper()
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
@@ -89,7 +89,8 @@ func benchServer(b *testing.B, kind string) string {
 			s.Close()
 			wg.Wait()
 		})
-	case "sink":
+	case "sink", "chunk-sink":
+		chunking := kind == "chunk-sink"
 		var conns sync.Map
 		wg.Add(1)
 		go func() {
@@ -103,7 +104,7 @@ func benchServer(b *testing.B, kind string) string {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					sink(c)
+					sink(c, chunking)
 				}()
 			}
 		}()
@@ -112,13 +113,17 @@ func benchServer(b *testing.B, kind string) string {
 			conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
 			wg.Wait()
 		})
+	default:
+		b.Fatalf("benchServer(%q): unknown kind", kind)
 	}
 	return ln.Addr().String()
 }
 
 // sink is a minimal SMTP server: it answers everything with fixed replies,
 // pipelining-aware (it flushes only when it has no more input buffered).
-func sink(c net.Conn) {
+// With chunking it also offers CHUNKING and reads BDAT chunks (sinkBDAT,
+// in bdat_bench_test.go).
+func sink(c net.Conn, chunking bool) {
 	defer c.Close()
 	br := bufio.NewReaderSize(c, 64<<10)
 	bw := bufio.NewWriterSize(c, 4096)
@@ -136,7 +141,11 @@ func sink(c net.Conn) {
 		switch string(verb) { // the clients measured send upper case
 
 		case "EHLO":
-			bw.WriteString("250-sink.example.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 10240000\r\n")
+			if chunking {
+				bw.WriteString("250-sink.example.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-CHUNKING\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 10240000\r\n")
+			} else {
+				bw.WriteString("250-sink.example.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 10240000\r\n")
+			}
 		case "HELO":
 			bw.WriteString("250 sink.example.test\r\n")
 		case "MAIL":
@@ -148,7 +157,7 @@ func sink(c net.Conn) {
 			bw.Flush()
 			for {
 				l, err := br.ReadSlice('\n')
-				if err != nil {
+				if err != nil && err != bufio.ErrBufferFull {
 					return
 				}
 				if string(l) == ".\r\n" {
@@ -156,6 +165,14 @@ func sink(c net.Conn) {
 				}
 			}
 			bw.WriteString("250 2.0.0 Ok: queued as 80753984042\r\n")
+		case "BDAT":
+			if !chunking {
+				bw.WriteString("250 2.0.0 Ok\r\n")
+				break
+			}
+			if sinkBDAT(line, br, bw) != nil {
+				return
+			}
 		case "QUIT":
 			bw.WriteString("221 2.0.0 Bye\r\n")
 			bw.Flush()
@@ -190,11 +207,11 @@ var benchRTT = flag.Duration("rtt", time.Millisecond, "round trip of the latency
 // BenchmarkSendRTT runs the clients of BenchmarkSend, and Send with BDAT,
 // against the sink directly (rtt=0) and through a latencyLink (rtt=1ms by
 // default, see -rtt). The server is the sink that also offers CHUNKING
-// (chunkSink, in bdat_bench_test.go), for ours-Send-BDAT; the other clients
+// (sink with chunking), for ours-Send-BDAT; the other clients
 // ignore CHUNKING. Each client gets a link of its own, so rtts/msg counts
 // its connection only.
 func BenchmarkSendRTT(b *testing.B) {
-	addr := chunkSinkServer(b)
+	addr := benchServer(b, "chunk-sink")
 	clients := []struct {
 		name string
 		run  func(b *testing.B, addr string, l *latencyLink)
