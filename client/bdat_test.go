@@ -32,6 +32,20 @@ func bdatOpts(log *logCollector) *Options {
 	return o
 }
 
+// dialBDATGoSMTP starts go-smtp (configure as for startGoSMTP) and dials
+// it with bdatOpts, logging to log; the client is closed when the test ends.
+func dialBDATGoSMTP(t *testing.T, configure func(*smtp.Server)) (s *gsServer, c *Client, log *logCollector) {
+	t.Helper()
+	s = startGoSMTP(t, false, configure)
+	log = &logCollector{}
+	c, err := Dial(testCtx(t), s.addr, bdatOpts(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return s, c, log
+}
+
 func TestBDATGoSMTP(t *testing.T) {
 	big := strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyz\n", 300) // 11100 octets, LF only
 	tests := []struct {
@@ -50,14 +64,8 @@ func TestBDATGoSMTP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := startGoSMTP(t, false, nil)
+			s, c, log := dialBDATGoSMTP(t, nil)
 			ctx := testCtx(t)
-			log := &logCollector{}
-			c, err := Dial(ctx, s.addr, bdatOpts(log))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
 			if _, err := c.Mail(ctx, "a@example.test", tt.mail); err != nil {
 				t.Fatalf("Mail = %v", err)
 			}
@@ -114,14 +122,8 @@ func TestBDATGoSMTP(t *testing.T) {
 }
 
 func TestSendChunkingGoSMTP(t *testing.T) {
-	s := startGoSMTP(t, false, nil)
+	s, c, log := dialBDATGoSMTP(t, nil)
 	ctx := testCtx(t)
-	log := &logCollector{}
-	c, err := Dial(ctx, s.addr, bdatOpts(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	env := &Envelope{From: "a@example.test", To: []string{"b@example.test", "nosuch@example.test", "c@example.test"}, Chunking: true}
 	res, err := c.Send(ctx, env, strings.NewReader(smugglingBody))
 	if res.State != DeliveryPartial || !reply.IsMailboxUnavailable(err) {
@@ -148,14 +150,8 @@ func TestSendChunkingGoSMTP(t *testing.T) {
 func TestBDATChunkRefusedGoSMTP(t *testing.T) {
 	// go-smtp answers 552 to the chunk that takes the message over
 	// MaxMessageBytes, and forgets the transaction.
-	s := startGoSMTP(t, false, func(s *smtp.Server) { s.MaxMessageBytes = 1500 })
+	s, c, log := dialBDATGoSMTP(t, func(s *smtp.Server) { s.MaxMessageBytes = 1500 })
 	ctx := testCtx(t)
-	log := &logCollector{}
-	c, err := Dial(ctx, s.addr, bdatOpts(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	c.Mail(ctx, "a@example.test", nil)
 	c.Rcpt(ctx, "b@example.test", nil)
 	w, err := c.BDAT(ctx, &BDATOptions{ChunkSize: 1000})
@@ -434,14 +430,8 @@ func TestBDATDeliveryUnknown(t *testing.T) {
 }
 
 func TestSendBinaryMIMEUsesBDAT(t *testing.T) {
-	s := startGoSMTP(t, false, nil)
+	s, c, log := dialBDATGoSMTP(t, nil)
 	ctx := testCtx(t)
-	log := &logCollector{}
-	c, err := Dial(ctx, s.addr, bdatOpts(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	body := "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n\xff\x80\x01\r\n"
 	env := &Envelope{From: "a@example.test", To: []string{"b@example.test"}, MailOptions: &MailOptions{Body: BodyBinaryMIME}}
 	res, err := c.Send(ctx, env, strings.NewReader(body))

@@ -76,14 +76,8 @@ func TestBinaryMIMEGoSMTP(t *testing.T) {
 	noLineLimit := func(s *smtp.Server) { s.MaxLineLength = 0 }
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := startGoSMTP(t, false, noLineLimit)
+			s, c, log := dialBDATGoSMTP(t, noLineLimit)
 			ctx := testCtx(t)
-			log := &logCollector{}
-			c, err := Dial(ctx, s.addr, bdatOpts(log))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
 			mail := &MailOptions{Body: BodyBinaryMIME}
 			if tt.chunkSize == 0 {
 				env := &Envelope{From: "a@example.test", To: []string{"b@example.test"}, MailOptions: mail}

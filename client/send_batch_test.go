@@ -30,14 +30,8 @@ func TestSendRcptMaxGoSMTP(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// go-smtp announces LIMITS RCPTMAX=2 and answers 452 to a
 			// third RCPT TO.
-			s := startGoSMTP(t, false, func(s *smtp.Server) { s.MaxRecipients = 2 })
+			s, c, log := dialBDATGoSMTP(t, func(s *smtp.Server) { s.MaxRecipients = 2 })
 			ctx := testCtx(t)
-			log := &logCollector{}
-			c, err := Dial(ctx, s.addr, bdatOpts(log))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
 			if lim, ok := c.Extensions().Limits(); !ok || lim.RcptMax != 2 {
 				t.Fatalf("Limits() = %+v, %v; want RCPTMAX 2", lim, ok)
 			}
