@@ -3,9 +3,11 @@
 package client
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +110,39 @@ func openings(ext ...string) []opening {
 	}
 }
 
+// injected starts o's server with a script that runs before, waits until
+// the client has run first (which takes every reply of before; nil runs
+// nothing), then runs inject and expects the client to close. It returns
+// once the injected bytes (or the end of the stream) are in the client's
+// socket and not yet in its buffer. The client is closed when the test
+// ends.
+func injected(t *testing.T, o opening, before []smtptest.Step, first func(c *Client), inject smtptest.Step) (*smtptest.Server, *Client) {
+	t.Helper()
+	firstDone, injectDone := make(chan struct{}), make(chan struct{})
+	s := append(slices.Clip(before), awaitStep(firstDone), inject, signal(injectDone), smtptest.ExpectClosed())
+	srv := smtptest.Start(t, o.srvOpts, script(o.steps, s))
+	c := o.dial(t, srv)
+	t.Cleanup(func() { c.Close() })
+	if first != nil {
+		first(c)
+	}
+	close(firstDone)
+	await(t, injectDone)
+	waitReadable(t, c)
+	return srv, c
+}
+
+// noopOK is the server's side of one NOOP, answered 250.
+var noopOK = steps(smtptest.ExpectLine("NOOP"), smtptest.Send("250 2.0.0 Ok\r\n"))
+
+// noop sends a NOOP and fails the test unless it succeeds.
+func noop(ctx context.Context, t *testing.T, c *Client) {
+	t.Helper()
+	if _, err := c.Noop(ctx); err != nil {
+		t.Fatalf("Noop() = %v", err)
+	}
+}
+
 // TestUnsolicitedLateReply: the server answers MAIL, then sends another
 // reply once the client has read the first. The extra reply is in the
 // socket when the client is about to write RCPT: it must stop, and RCPT
@@ -115,30 +150,21 @@ func openings(ext ...string) []opening {
 func TestUnsolicitedLateReply(t *testing.T) {
 	for _, o := range openings() {
 		t.Run(o.name, func(t *testing.T) {
-			mailDone, extraSent := make(chan struct{}), make(chan struct{})
-			srv := smtptest.Start(t, o.srvOpts, script(o.steps, steps(
+			ctx := testCtx(t)
+			srv, c := injected(t, o, steps(
 				smtptest.ExpectLine("MAIL FROM:<a@example.test>"),
 				smtptest.Send("250 ok\r\n"),
-				awaitStep(mailDone),
-				smtptest.Send("250 ok\r\n"),
-				signal(extraSent),
-				smtptest.ExpectClosed(),
-			)))
-			ctx := testCtx(t)
-			c := o.dial(t, srv)
-			var err error
-			defer c.Close()
-			if _, err := c.Mail(ctx, "a@example.test", nil); err != nil {
-				t.Fatalf("Mail() = %v", err)
-			}
-			close(mailDone)
-			await(t, extraSent)
-			waitReadable(t, c)
+			), func(c *Client) {
+				if _, err := c.Mail(ctx, "a@example.test", nil); err != nil {
+					t.Fatalf("Mail() = %v", err)
+				}
+			}, smtptest.Send("250 ok\r\n"))
 			if n := c.br.Buffered(); n != 0 {
 				t.Fatalf("%d bytes already buffered: this test is about bytes still in the socket", n)
 			}
 
 			var r reply.Reply
+			var err error
 			within(t, "Rcpt", func() { r, err = c.Rcpt(ctx, "b@example.test", nil) })
 			if pe, ok := errors.AsType[*reply.ProtocolError](err); !ok || pe.Kind != reply.ViolationUnsolicited {
 				t.Fatalf("Rcpt() after a late extra reply = %v, %v; want *reply.ProtocolError ViolationUnsolicited", r, err)
@@ -162,30 +188,16 @@ func TestUnsolicitedLateReply(t *testing.T) {
 func TestUnsolicitedBeforePipelinedBatch(t *testing.T) {
 	for _, o := range openings("PIPELINING") {
 		t.Run(o.name, func(t *testing.T) {
-			noopDone, extraSent := make(chan struct{}), make(chan struct{})
-			srv := smtptest.Start(t, o.srvOpts, script(o.steps, steps(
-				smtptest.ExpectLine("NOOP"),
-				smtptest.Send("250 2.0.0 Ok\r\n"),
-				awaitStep(noopDone),
-				smtptest.Send("250 2.0.0 Ok\r\n"),
-				signal(extraSent),
-				smtptest.ExpectClosed(),
-			)))
 			ctx := testCtx(t)
-			c := o.dial(t, srv)
-			var err error
-			defer c.Close()
-			if !c.Extensions().Pipelining() {
-				t.Fatal("no PIPELINING")
-			}
-			if _, err := c.Noop(ctx); err != nil {
-				t.Fatalf("Noop() = %v", err)
-			}
-			close(noopDone)
-			await(t, extraSent)
-			waitReadable(t, c)
+			srv, c := injected(t, o, noopOK, func(c *Client) {
+				if !c.Extensions().Pipelining() {
+					t.Fatal("no PIPELINING")
+				}
+				noop(ctx, t, c)
+			}, smtptest.Send("250 2.0.0 Ok\r\n"))
 
 			var res Result
+			var err error
 			within(t, "Send", func() { res, err = c.Send(ctx, testEnvelope, strings.NewReader(testMessage)) })
 			if pe, ok := errors.AsType[*reply.ProtocolError](err); !ok || pe.Kind != reply.ViolationUnsolicited {
 				t.Fatalf("Send() after a late extra reply = %v, %v; want *reply.ProtocolError ViolationUnsolicited", res.State, err)
@@ -207,26 +219,10 @@ func TestUnsolicitedBeforePipelinedBatch(t *testing.T) {
 func TestServerClosedBeforeCommand(t *testing.T) {
 	for _, o := range openings() {
 		t.Run(o.name, func(t *testing.T) {
-			noopDone, closed := make(chan struct{}), make(chan struct{})
-			srv := smtptest.Start(t, o.srvOpts, script(o.steps, steps(
-				smtptest.ExpectLine("NOOP"),
-				smtptest.Send("250 2.0.0 Ok\r\n"),
-				awaitStep(noopDone),
-				smtptest.CloseWrite(),
-				signal(closed),
-				smtptest.ExpectClosed(),
-			)))
 			ctx := testCtx(t)
-			c := o.dial(t, srv)
-			var err error
-			defer c.Close()
-			if _, err := c.Noop(ctx); err != nil {
-				t.Fatalf("Noop() = %v", err)
-			}
-			close(noopDone)
-			await(t, closed)
-			waitReadable(t, c)
+			srv, c := injected(t, o, noopOK, func(c *Client) { noop(ctx, t, c) }, smtptest.CloseWrite())
 
+			var err error
 			within(t, "Mail", func() { _, err = c.Mail(ctx, "a@example.test", nil) })
 			e, ok := errors.AsType[*ConnError](err)
 			if !ok || e.Op != "MAIL FROM" || !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -286,19 +282,8 @@ func TestStartTLSInjectionInSocket(t *testing.T) {
 func TestUnsolicitedIdle421(t *testing.T) {
 	for _, o := range openings() {
 		t.Run(o.name, func(t *testing.T) {
-			dialed, sent := make(chan struct{}), make(chan struct{})
-			srv := smtptest.Start(t, o.srvOpts, script(o.steps, steps(
-				awaitStep(dialed),
-				smtptest.Send("421 4.4.2 mx.example.test Error: timeout exceeded\r\n"),
-				signal(sent),
-				smtptest.ExpectClosed(),
-			)))
 			ctx := testCtx(t)
-			c := o.dial(t, srv)
-			defer c.Close()
-			close(dialed)
-			await(t, sent)
-			waitReadable(t, c)
+			srv, c := injected(t, o, nil, nil, smtptest.Send("421 4.4.2 mx.example.test Error: timeout exceeded\r\n"))
 
 			var err error
 			within(t, "Mail", func() { _, err = c.Mail(ctx, "a@example.test", nil) })
