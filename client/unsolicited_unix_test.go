@@ -136,7 +136,7 @@ func injected(t *testing.T, o opening, before []smtptest.Step, first func(c *Cli
 var noopOK = steps(smtptest.ExpectLine("NOOP"), smtptest.Send("250 2.0.0 Ok\r\n"))
 
 // noop sends a NOOP and fails the test unless it succeeds.
-func noop(ctx context.Context, t *testing.T, c *Client) {
+func noop(t *testing.T, ctx context.Context, c *Client) {
 	t.Helper()
 	if _, err := c.Noop(ctx); err != nil {
 		t.Fatalf("Noop() = %v", err)
@@ -193,7 +193,7 @@ func TestUnsolicitedBeforePipelinedBatch(t *testing.T) {
 				if !c.Extensions().Pipelining() {
 					t.Fatal("no PIPELINING")
 				}
-				noop(ctx, t, c)
+				noop(t, ctx, c)
 			}, smtptest.Send("250 2.0.0 Ok\r\n"))
 
 			var res Result
@@ -220,7 +220,7 @@ func TestServerClosedBeforeCommand(t *testing.T) {
 	for _, o := range openings() {
 		t.Run(o.name, func(t *testing.T) {
 			ctx := testCtx(t)
-			srv, c := injected(t, o, noopOK, func(c *Client) { noop(ctx, t, c) }, smtptest.CloseWrite())
+			srv, c := injected(t, o, noopOK, func(c *Client) { noop(t, ctx, c) }, smtptest.CloseWrite())
 
 			var err error
 			within(t, "Mail", func() { _, err = c.Mail(ctx, "a@example.test", nil) })
