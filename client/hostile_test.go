@@ -517,23 +517,39 @@ func TestInputRefusedBeforeWriting(t *testing.T) {
 	}
 }
 
-func TestBodyNormalisedOnTheWire(t *testing.T) {
-	srv := smtptest.Start(t, nil, script(hello, steps(
+// toDATA is the server's side of MAIL FROM:<a@example.test> and RCPT
+// TO:<b@example.test>, both answered 250, then DATA, answered dataReply.
+func toDATA(dataReply string) []smtptest.Step {
+	return steps(
 		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
 		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("DATA"), smtptest.Send("354 go ahead\r\n"),
-		smtptest.ExpectData(), // strict: fails on bare CR/LF, unstuffed dots
-		smtptest.Send("250 2.0.0 Ok: queued as 80753984042\r\n"),
-		smtptest.ExpectLine("QUIT"), smtptest.Send("221 bye\r\n"),
-	)))
-	ctx := testCtx(t)
-	c, err := Dial(ctx, srv.Addr(), plain(nil))
+		smtptest.ExpectLine("DATA"), smtptest.Send(dataReply),
+	)
+}
+
+// dialToDATA dials srv with opts, sends MAIL FROM:<a@example.test> and
+// RCPT TO:<b@example.test> (their replies are the script's to check), then
+// DATA, and returns the client and what Data returned.
+func dialToDATA(t *testing.T, ctx context.Context, srv *smtptest.Server, opts *Options) (*Client, *DataWriter, error) {
+	t.Helper()
+	c, err := Dial(ctx, srv.Addr(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Mail(ctx, "a@example.test", nil)
 	c.Rcpt(ctx, "b@example.test", nil)
 	w, err := c.Data(ctx)
+	return c, w, err
+}
+
+func TestBodyNormalisedOnTheWire(t *testing.T) {
+	srv := smtptest.Start(t, nil, script(hello, toDATA("354 go ahead\r\n"), steps(
+		smtptest.ExpectData(), // strict: fails on bare CR/LF, unstuffed dots
+		smtptest.Send("250 2.0.0 Ok: queued as 80753984042\r\n"),
+		smtptest.ExpectLine("QUIT"), smtptest.Send("221 bye\r\n"),
+	)))
+	ctx := testCtx(t)
+	c, w, err := dialToDATA(t, ctx, srv, plain(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -574,20 +590,11 @@ func TestDataBadReplyTo354(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := smtptest.Start(t, nil, script(hello, steps(
-				smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
-				smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
-				smtptest.ExpectLine("DATA"), smtptest.Send(tt.dataReply),
+			srv := smtptest.Start(t, nil, script(hello, toDATA(tt.dataReply), steps(
 				smtptest.ExpectClosed(),
 			)))
 			ctx := testCtx(t)
-			c, err := Dial(ctx, srv.Addr(), plain(nil))
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.Mail(ctx, "a@example.test", nil)
-			c.Rcpt(ctx, "b@example.test", nil)
-			w, err := c.Data(ctx)
+			c, w, err := dialToDATA(t, ctx, srv, plain(nil))
 			if pe, ok := errors.AsType[*reply.ProtocolError](err); w != nil || !ok || pe.Kind != tt.wantKind {
 				t.Fatalf("Data() after DATA answered %q = %v, %v; want nil, *reply.ProtocolError %v", tt.dataReply, w, err, tt.wantKind)
 			}
@@ -603,20 +610,11 @@ func TestDataBadReplyTo354(t *testing.T) {
 }
 
 func TestBodyErrorBreaksWithoutDot(t *testing.T) {
-	srv := smtptest.Start(t, nil, script(hello, steps(
-		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("DATA"), smtptest.Send("354 go\r\n"),
+	srv := smtptest.Start(t, nil, script(hello, toDATA("354 go\r\n"), steps(
 		smtptest.StallUntilClosed(),
 	)))
 	ctx := testCtx(t)
-	c, err := Dial(ctx, srv.Addr(), plain(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Mail(ctx, "a@example.test", nil)
-	c.Rcpt(ctx, "b@example.test", nil)
-	w, err := c.Data(ctx)
+	c, w, err := dialToDATA(t, ctx, srv, plain(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -692,10 +690,7 @@ func TestDeliveryUnknown(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := script(hello, steps(
-				smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
-				smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
-				smtptest.ExpectLine("DATA"), smtptest.Send("354 go\r\n"),
+			s := script(hello, toDATA("354 go\r\n"), steps(
 				smtptest.ExpectData(),
 				tt.after,
 			))
@@ -704,13 +699,7 @@ func TestDeliveryUnknown(t *testing.T) {
 			}
 			srv := smtptest.Start(t, nil, s)
 			ctx := testCtx(t)
-			c, err := Dial(ctx, srv.Addr(), plain(tt.opts))
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.Mail(ctx, "a@example.test", nil)
-			c.Rcpt(ctx, "b@example.test", nil)
-			w, err := c.Data(ctx)
+			c, w, err := dialToDATA(t, ctx, srv, plain(tt.opts))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -865,20 +854,11 @@ func TestTLSMinimumVersion(t *testing.T) {
 }
 
 func TestCloseWithOpenDataWriter(t *testing.T) {
-	srv := smtptest.Start(t, nil, script(hello, steps(
-		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("DATA"), smtptest.Send("354 go\r\n"),
+	srv := smtptest.Start(t, nil, script(hello, toDATA("354 go\r\n"), steps(
 		smtptest.StallUntilClosed(),
 	)))
 	ctx := testCtx(t)
-	c, err := Dial(ctx, srv.Addr(), plain(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Mail(ctx, "a@example.test", nil)
-	c.Rcpt(ctx, "b@example.test", nil)
-	w, err := c.Data(ctx)
+	c, w, err := dialToDATA(t, ctx, srv, plain(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -897,20 +877,11 @@ func TestCloseWithOpenDataWriter(t *testing.T) {
 }
 
 func TestDataBlockTimeout(t *testing.T) {
-	srv := smtptest.Start(t, nil, script(hello, steps(
-		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("DATA"), smtptest.Send("354 go\r\n"),
+	srv := smtptest.Start(t, nil, script(hello, toDATA("354 go\r\n"), steps(
 		smtptest.Stall(hang), // reads nothing: the client's writes block
 	)))
 	ctx := testCtx(t)
-	c, err := Dial(ctx, srv.Addr(), plain(&Options{Timeouts: Timeouts{DataBlock: 100 * time.Millisecond}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Mail(ctx, "a@example.test", nil)
-	c.Rcpt(ctx, "b@example.test", nil)
-	w, err := c.Data(ctx)
+	c, w, err := dialToDATA(t, ctx, srv, plain(&Options{Timeouts: Timeouts{DataBlock: 100 * time.Millisecond}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -932,10 +903,7 @@ func TestDataBlockTimeout(t *testing.T) {
 }
 
 func TestContextCancelAfterFinalDot(t *testing.T) {
-	srv := smtptest.Start(t, nil, script(hello, steps(
-		smtptest.ExpectLine("MAIL FROM:<a@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("RCPT TO:<b@example.test>"), smtptest.Send("250 ok\r\n"),
-		smtptest.ExpectLine("DATA"), smtptest.Send("354 go\r\n"),
+	srv := smtptest.Start(t, nil, script(hello, toDATA("354 go\r\n"), steps(
 		smtptest.ExpectData(),
 		smtptest.StallUntilClosed(),
 	)))
