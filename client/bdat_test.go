@@ -46,6 +46,20 @@ func dialBDATGoSMTP(t *testing.T, configure func(*smtp.Server)) (s *gsServer, c 
 	return s, c, log
 }
 
+// openBDAT sends MAIL FROM:<a@example.test> and RCPT TO:<b@example.test>
+// (their replies are the server's to check) and returns the BDAT writer,
+// failing the test if BDAT does.
+func openBDAT(t *testing.T, ctx context.Context, c *Client, opts *BDATOptions) *DataWriter {
+	t.Helper()
+	c.Mail(ctx, "a@example.test", nil)
+	c.Rcpt(ctx, "b@example.test", nil)
+	w, err := c.BDAT(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 func TestBDATGoSMTP(t *testing.T) {
 	big := strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyz\n", 300) // 11100 octets, LF only
 	tests := []struct {
@@ -152,12 +166,7 @@ func TestBDATChunkRefusedGoSMTP(t *testing.T) {
 	// MaxMessageBytes, and forgets the transaction.
 	s, c, log := dialBDATGoSMTP(t, func(s *smtp.Server) { s.MaxMessageBytes = 1500 })
 	ctx := testCtx(t)
-	c.Mail(ctx, "a@example.test", nil)
-	c.Rcpt(ctx, "b@example.test", nil)
-	w, err := c.BDAT(ctx, &BDATOptions{ChunkSize: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openBDAT(t, ctx, c, &BDATOptions{ChunkSize: 1000})
 	_, werr := io.Copy(w, strings.NewReader(strings.Repeat("x\r\n", 10000)))
 	cerr := w.Close()
 	re, ok := errors.AsType[*reply.Error](werr)
@@ -280,12 +289,7 @@ func TestBDATChunkRefused(t *testing.T) {
 			srv := smtptest.Start(t, nil, s)
 			c := dialScripted(t, srv, plain(nil))
 			ctx := testCtx(t)
-			c.Mail(ctx, "a@example.test", nil)
-			c.Rcpt(ctx, "b@example.test", nil)
-			w, err := c.BDAT(ctx, &BDATOptions{ChunkSize: 4})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := openBDAT(t, ctx, c, &BDATOptions{ChunkSize: 4})
 			body := strings.Repeat("abc\n", 20) // 20 chunks of 4 octets
 			var werr error
 			within(t, "Write", func() { _, werr = io.WriteString(w, body) })
@@ -315,13 +319,8 @@ func TestBDATBodyErrorKeepsSession(t *testing.T) {
 	), quitting))
 	c := dialScripted(t, srv, plain(nil))
 	ctx := testCtx(t)
-	c.Mail(ctx, "a@example.test", nil)
-	c.Rcpt(ctx, "b@example.test", nil)
-	w, err := c.BDAT(ctx, &BDATOptions{ChunkSize: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = io.WriteString(w, "abcdefgh\x00")
+	w := openBDAT(t, ctx, c, &BDATOptions{ChunkSize: 4})
+	_, err := io.WriteString(w, "abcdefgh\x00")
 	if be, ok := errors.AsType[*BodyError](err); !ok || be.Kind != BodyErrorNUL {
 		t.Fatalf("Write(NUL) = %v; want a *BodyError for the NUL", err)
 	}
@@ -543,12 +542,8 @@ func TestBDATChunkReplyTimeout(t *testing.T) {
 	)))
 	c := dialScripted(t, srv, plain(&Options{Timeouts: Timeouts{DataBlock: 100 * time.Millisecond}}))
 	ctx := testCtx(t)
-	c.Mail(ctx, "a@example.test", nil)
-	c.Rcpt(ctx, "b@example.test", nil)
-	w, err := c.BDAT(ctx, &BDATOptions{ChunkSize: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openBDAT(t, ctx, c, &BDATOptions{ChunkSize: 8})
+	var err error
 	within(t, "Write", func() { _, err = io.WriteString(w, "0123456789abcdef\r\n") })
 	if !errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ErrDeliveryUnknown) {
 		t.Fatalf("Write = %v; want a timeout, not delivery unknown", err)
@@ -577,17 +572,13 @@ func TestBDATContextCancelAfterLast(t *testing.T) {
 	c := dialScripted(t, srv, plain(nil))
 	ctx, cancel := context.WithCancel(testCtx(t))
 	defer cancel()
-	c.Mail(ctx, "a@example.test", nil)
-	c.Rcpt(ctx, "b@example.test", nil)
-	w, err := c.BDAT(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openBDAT(t, ctx, c, nil)
 	io.WriteString(w, "Subject: x\r\n\r\nhello\r\n")
 	go func() {
 		<-got // the server has the LAST chunk
 		cancel()
 	}()
+	var err error
 	within(t, "Close", func() { err = w.Close() })
 	if !errors.Is(err, ErrDeliveryUnknown) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("Close() cancelled while waiting for the reply to LAST = %v, want ErrDeliveryUnknown and context.Canceled", err)
