@@ -204,7 +204,9 @@ func (w *DataWriter) setErr(err error) {
 // the cause: an I/O error, a timeout, a protocol error or the context's
 // error) when the connection failed after the final "." or the LAST chunk
 // was sent and before a reply was read: the message may or may not have
-// been accepted. Only a nil error means the server took the message.
+// been accepted; a [*ConnError] when the connection failed before all of
+// the final "." line was written (the server cannot have the message).
+// Only a nil error means the server took the message.
 //
 // After DATA, a refusal of the message (a 4xx/5xx reply to the final ".")
 // leaves the server's transaction state uncertain: RFC 5321 section
@@ -257,13 +259,16 @@ func (w *DataWriter) Close() error {
 	}
 	c.pending = append(c.pending[:0], expect{verb: "end of data", stage: stageDataEnd})
 	c.inflight = 1
-	var r *reply.Reply
-	err := c.bw.Flush()
-	if err == nil {
-		r, err = c.read(ctx, c.pending[0])
-	} else {
-		c.fail(err)
+	if err := c.bw.Flush(); err != nil {
+		// The end of the dot line is still in the buffer: it did not
+		// leave, so the server cannot have completed the message. The
+		// connection was lost before the end of data, not after it.
+		c.pending = c.pending[:0]
+		c.inflight = 0
+		w.setErr(&ConnError{Op: "end of data", Err: err})
+		return w.err
 	}
+	r, err := c.read(ctx, c.pending[0])
 	c.pending = c.pending[:0]
 	c.inflight = 0
 	if err == nil {
