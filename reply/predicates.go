@@ -35,11 +35,18 @@ import (
 //     X.7.10 and X.7.11 ErrTLSRequired, X.7.12 ErrPasswordTransition, and
 //     X.7.57 (a Microsoft code outside the IANA registry: "client not
 //     authenticated") ErrAuthRequired. X.7.30 (REQUIRETLS on a later hop)
-//     is none of them.
+//     is none of them. RFC 4954 defines X.7.8, X.7.9 and X.7.12 for
+//     answers to AUTH: in answer to any other known command they are none
+//     of them, and the later steps are skipped (Yahoo's "554 5.7.9
+//     Message not accepted for policy reasons" after the data is a policy
+//     refusal).
 //  2. Basic code: 530 is ErrTLSRequired if its text asks for TLS (see
 //     below) and ErrAuthRequired otherwise (RFC 3207 and RFC 4954 both
 //     use 530); 523 and 538 are ErrTLSRequired; 535 is ErrAuthFailed; 534
-//     ErrMechanismTooWeak; 432 ErrPasswordTransition; 454 is
+//     ErrMechanismTooWeak; 432 is ErrPasswordTransition in answer to AUTH
+//     or an unknown command, with no enhanced code or an X.7.x one
+//     (Microsoft's "432 4.3.2 STOREDRV.Deliver; recipient thread limit
+//     exceeded" after the data is a throttle, see rate limiting); 454 is
 //     ErrAuthTemporary in answer to AUTH, or to an unknown command when the
 //     text contains "authenticat". A 454 in answer to STARTTLS ("TLS not
 //     available due to temporary reason") or any other command is none of
@@ -68,7 +75,11 @@ import (
 //     X.7.16 are ErrMessageTooLarge; any other code is none of them. So a
 //     policy rejection such as "550 5.7.1 Relay access denied" or
 //     "550 5.7.1 Message content rejected" is not ErrMailboxUnavailable,
-//     and "552 5.2.2" is ErrMailboxFull, not ErrMessageTooLarge. An
+//     and "552 5.2.2" is ErrMailboxFull, not ErrMessageTooLarge. Except
+//     X.4.1 ("no answer from host") and X.4.4 ("unable to route"): the
+//     destination cannot be reached, so they allow ErrMailboxUnavailable
+//     and the next steps decide (Microsoft's "550 5.4.1 Recipient address
+//     rejected: Access denied" for an unknown recipient). An
 //     enhanced code with detail 0 names only a subject: X.1.0 allows
 //     ErrMailboxUnavailable, X.2.0 all three kinds, X.3.0
 //     ErrMessageTooLarge, X.0.0 all three, and any other subject none;
@@ -90,7 +101,7 @@ import (
 //     "unrouteable address" or "does not exist".
 //
 // Rate limiting: ErrRateLimited only for the transient codes 421, 450, 451,
-// 452 and 454.
+// 452 and 454, and 432 when it is not ErrPasswordTransition.
 //
 //  1. Enhanced code: X.7.28 (mail flood) is rate limited and X.5.3 (too
 //     many recipients) is not. Any other X.7.x is rate limited unless the
@@ -99,15 +110,25 @@ import (
 //     throttling (Postfix's soft-bounced "454 4.7.1 Relay access denied"
 //     matches too).
 //  2. Text, when the enhanced code did not decide: "throttl", "rate limit",
-//     "rate-limit", "ratelimit", "sending rate", "at a rate", "too many" (but not
-//     "too many recipients"), "greylist", "graylist", "grey-list",
-//     "gray-list", "slow down" or "too fast" (Amazon SES's
-//     "454 Throttling failure: Maximum sending rate exceeded.").
+//     "rate-limit", "ratelimit", "sending rate", "at a rate", "greylist",
+//     "graylist", "grey-list", "gray-list", "slow down", "too fast",
+//     "too quickly", "too frequent", "concurren" (concurrent connections,
+//     concurrency limit), "per connection", "per minute", "per hour",
+//     "this hour" or "per day" (Amazon SES's "454 Throttling failure:
+//     Maximum sending rate exceeded.", Gmail's "450 4.2.1 ... receiving
+//     mail too quickly", SendGrid's "452 Too many recipients received
+//     this hour"); "limit exceeded" unless the reply is of a mailbox or
+//     message kind (Microsoft's "recipient thread limit exceeded", not
+//     "size limit exceeded"); "too many", but not "too many recipients"
+//     (a per-message limit).
 //  3. Text, only with no enhanced code or X.0.0, and not for AUTH, STARTTLS
 //     or a reply of an authentication or TLS kind: "try again later",
-//     "try later", "retry later", "come back later". With a specific
-//     enhanced code such as 4.3.0 these words are ordinary advice of a
-//     transient failure, not a sign of rate limiting.
+//     "try later", "retry later", "come back later", unless the text also
+//     contains "problem" or "error" (SendGrid's "451 Temporary local
+//     problem - please try later" is a fault of the server, not a
+//     throttle). With a specific enhanced code such as 4.3.0 these words
+//     are ordinary advice of a transient failure, not a sign of rate
+//     limiting.
 var (
 	// ErrTransient matches a transient negative reply (4xx, RFC 5321
 	// section 4.2.1): the same command may succeed later.
@@ -395,16 +416,19 @@ func (c *classifier) asksForAuth() bool {
 
 // access applies the authentication and TLS rules.
 func (c *classifier) access() kind {
+	authCmd := c.v == verbAuth || c.v == verbUnknown
 	if !c.enh.IsZero() && c.enh.Subject == SubjectPolicy {
 		switch c.enh.Detail {
-		case 8:
-			return kindAuthFailed
-		case 9:
-			return kindMechanismTooWeak
+		case 8, 9, 12:
+			// RFC 4954 defines these for answers to AUTH; after any other
+			// command (Yahoo's "554 5.7.9 Message not accepted for policy
+			// reasons" after the data) they are policy refusals.
+			if !authCmd {
+				return 0
+			}
+			return authEnhancedKinds[c.enh.Detail]
 		case 10, 11:
 			return kindTLSRequired
-		case 12:
-			return kindPasswordTransition
 		case 57: // Microsoft: "530 5.7.57 Client not authenticated"
 			return kindAuthRequired
 		case 30: // REQUIRETLS: about a later hop, not this connection
@@ -424,7 +448,12 @@ func (c *classifier) access() kind {
 	case CodeMechanismTooWeak:
 		return kindMechanismTooWeak
 	case CodePasswordTransition:
-		return kindPasswordTransition
+		// Microsoft sends "432 4.3.2 STOREDRV.Deliver; recipient thread
+		// limit exceeded" after the data: a throttle, not RFC 4954's 432.
+		if authCmd && (c.enh.IsZero() || c.enh.Subject == SubjectPolicy) {
+			return kindPasswordTransition
+		}
+		return 0
 	case CodeTempAuthFailure:
 		if c.v == verbAuth || (c.v == verbUnknown && c.has("authenticat")) {
 			return kindAuthTemporary
@@ -445,6 +474,18 @@ func (c *classifier) access() kind {
 	return 0
 }
 
+// authEnhancedKinds are the kinds of the X.7.d codes that RFC 4954
+// defines for answers to AUTH.
+var authEnhancedKinds = map[uint16]kind{8: kindAuthFailed, 9: kindMechanismTooWeak, 12: kindPasswordTransition}
+
+// authOnly reports whether e is an enhanced code that RFC 4954 defines for
+// answers to AUTH (X.7.8, X.7.9, X.7.12) and the command v is neither AUTH
+// nor unknown, so that e says nothing about authentication.
+func authOnly(e EnhancedCode, v verb) bool {
+	_, ok := authEnhancedKinds[e.Detail]
+	return ok && e.Subject == SubjectPolicy && v != verbAuth && v != verbUnknown
+}
+
 // mailbox applies the mailbox and message rules.
 func (c *classifier) mailbox() kind {
 	allowed := kindMailbox
@@ -452,6 +493,13 @@ func (c *classifier) mailbox() kind {
 		e := c.enh
 		if e.Detail != 0 {
 			switch {
+			case e.Subject == SubjectNetwork && (e.Detail == 1 || e.Detail == 4):
+				// "No answer from host", "unable to route": the
+				// destination cannot be reached. Microsoft's directory
+				// based edge blocking answers "550 5.4.1 Recipient
+				// address rejected: Access denied" for an unknown
+				// recipient.
+				allowed = kindMailboxUnavailable
 			case e.Subject == SubjectAddressing && e.Detail != 5,
 				e.Subject == SubjectMailbox && e.Detail == 1:
 				return kindMailboxUnavailable
@@ -461,18 +509,20 @@ func (c *classifier) mailbox() kind {
 				e.Subject == SubjectMailSystem && e.Detail == 4,
 				e.Subject == SubjectPolicy && e.Detail == 16:
 				return kindMessageTooLarge
+			default:
+				return 0
 			}
-			return 0
-		}
-		switch e.Subject {
-		case SubjectAddressing:
-			allowed = kindMailboxUnavailable
-		case SubjectMailbox:
-			allowed = kindMailbox
-		case SubjectMailSystem:
-			allowed = kindMessageTooLarge
-		default:
-			return 0
+		} else {
+			switch e.Subject {
+			case SubjectAddressing:
+				allowed = kindMailboxUnavailable
+			case SubjectMailbox:
+				allowed = kindMailbox
+			case SubjectMailSystem:
+				allowed = kindMessageTooLarge
+			default:
+				return 0
+			}
 		}
 	}
 	switch c.v {
@@ -511,6 +561,10 @@ func (c *classifier) mailbox() kind {
 func (c *classifier) rateLimited(k kind) bool {
 	switch c.code {
 	case CodeServiceNotAvailable, CodeMailboxBusy, CodeLocalError, CodeInsufficientStorage, CodeTempAuthFailure:
+	case CodePasswordTransition:
+		if k&kindPasswordTransition != 0 {
+			return false
+		}
 	default:
 		return false
 	}
@@ -526,12 +580,16 @@ func (c *classifier) rateLimited(k kind) bool {
 		}
 	}
 	if c.has("throttl", "rate limit", "rate-limit", "ratelimit", "sending rate", "at a rate", "greylist", "graylist",
-		"grey-list", "gray-list", "slow down", "too fast") {
+		"grey-list", "gray-list", "slow down", "too fast", "too quickly", "too frequent", "concurren",
+		"per connection", "per minute", "per hour", "this hour", "per day") {
+		return true
+	}
+	if c.has("limit exceeded") && k&kindMailbox == 0 {
 		return true
 	}
 	if c.has("too many") && !c.has("too many recipients") {
 		return true
 	}
-	return c.enhGeneric() && !access &&
+	return c.enhGeneric() && !access && !c.has("problem", "error") &&
 		c.has("try again later", "try later", "retry later", "come back later")
 }
