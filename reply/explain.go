@@ -349,6 +349,22 @@ func (c *catalog) explainReply(r *Reply) (Explanation, string) {
 	return c.classes[class], "class:" + strconv.Itoa(int(class))
 }
 
+// kindOverrides reports whether the kinds k of a reply explain it better
+// than its enhanced code e, whose explanation describes the server rather
+// than what the client must do: rate limiting with a mail system or
+// network code ("421 4.3.2 Connection rate limit exceeded"), and an
+// unavailable mailbox with a network code (Microsoft's "550 5.4.1
+// Recipient address rejected: Access denied").
+func kindOverrides(k kind, e EnhancedCode) bool {
+	switch e.Subject {
+	case SubjectMailSystem:
+		return k&kindRateLimited != 0
+	case SubjectNetwork:
+		return k&(kindRateLimited|kindMailboxUnavailable) != 0
+	}
+	return false
+}
+
 // Explain returns help about e's reply in the language lang (see
 // [Languages]), taking into account the command that received it and the
 // kinds of the reply (the classification rules of [ErrTransient]). The
@@ -365,7 +381,12 @@ func (c *catalog) explainReply(r *Reply) (Explanation, string) {
 //     X.7.1 (which servers send for any policy refusal, from greylisting
 //     to relaying denied), that [ExplainEnhanced] knows. So
 //     "550 5.1.1" is a bad mailbox and "553 5.1.8" a bad sender domain,
-//     whatever the command.
+//     whatever the command. Not a mail system (X.3.x) or network (X.4.x)
+//     code of a rate limited reply, nor a network code of a reply whose
+//     mailbox is unavailable: the kind says better what to do ("421 4.3.2
+//     Connection rate limit exceeded"). X.7.8, X.7.9 and X.7.12 in answer
+//     to a known command other than AUTH are ignored in every step, as
+//     the classification rules ignore them.
 //  3. The reply's kind, in this order: TLS required, authentication
 //     required, temporary authentication failure, mailbox full, message
 //     too large, mailbox unavailable, rate limited. So "530 5.7.0 Must
@@ -403,12 +424,21 @@ func (c *catalog) explainError(e *Error) (Explanation, string) {
 		return c.explainReply(r)
 	}
 	enh := r.Enhanced
-	if enh.Valid() && enh.Class == class && enh.Detail != 0 && (enh.Subject != SubjectPolicy || enh.Detail != 1) {
+	v := verbOf(e.Command)
+	if enh.Valid() && enh.Class == class && authOnly(enh, v) {
+		// Yahoo's "554 5.7.9 Message not accepted for policy reasons"
+		// after the data: the code is not about authentication.
+		rr := *r
+		rr.Enhanced = EnhancedCode{}
+		r, enh = &rr, EnhancedCode{}
+	}
+	k := e.kinds()
+	if enh.Valid() && enh.Class == class && enh.Detail != 0 && (enh.Subject != SubjectPolicy || enh.Detail != 1) &&
+		!kindOverrides(k, enh) {
 		if x, key, ok := c.explainEnhanced(enh); ok {
 			return x, key
 		}
 	}
-	k := e.kinds()
 	for _, kn := range explainedKinds {
 		switch {
 		case k&kn.k == 0:
@@ -418,7 +448,7 @@ func (c *catalog) explainError(e *Error) (Explanation, string) {
 			return c.kinds[kn.k], "kind:" + kn.name
 		}
 	}
-	if ce, ok := c.commands[commandKey{r.Code, verbOf(e.Command)}]; ok {
+	if ce, ok := c.commands[commandKey{r.Code, v}]; ok {
 		return ce.x, "command:" + ce.key
 	}
 	return c.explainReply(r)

@@ -502,6 +502,19 @@ func TestErrorExplain(t *testing.T) {
 		{"", "550-5.7.26 This mail is unauthenticated, which poses a security risk to the\r\n550 5.7.26 authenticate with at least one of SPF or DKIM.\r\n", "end of data",
 			wantExplanation{"enhanced:X.7.26", "Multiple authentication checks failed", "Han fallado varias comprobaciones de autenticación"}},
 
+		// Enhanced codes that describe the server, or that RFC 4954
+		// defines for AUTH only, give way to what the reply means here.
+		{"", "554 5.7.9 Message not accepted for policy reasons.  See https://postmaster.yahooinc.com/error-codes\r\n", "end of data",
+			wantExplanation{"code:554", "Transaction failed", "Transacción fallida"}},
+		{"", "554 5.7.9 Message not accepted for policy reasons.\r\n", "AUTH",
+			wantExplanation{"enhanced:X.7.9", "Authentication mechanism too weak", "Mecanismo de autenticación demasiado débil"}},
+		{"", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DB5EUR03FT000.eop-EUR03.prod.protection.outlook.com]\r\n", "RCPT TO", mailboxUnavail},
+		{"", "421 4.3.2 Connection rate limit exceeded.\r\n", "greeting", rateLimited},
+		{"", "432 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded\r\n", "end of data", rateLimited},
+		{"", "421 4.4.5 Service unavailable, concurrency limit reached\r\n", "greeting", rateLimited},
+		{"", "421 4.4.5 Server busy, try again later.\r\n", "MAIL FROM",
+			wantExplanation{"enhanced:X.4.5", "Mail system congestion", "Congestión del sistema de correo"}},
+
 		// The server, the connection, the session.
 		{"postfix shutting down", "", "RCPT TO", wantExplanation{"enhanced:4.3.2", "System not accepting mail now", "El sistema no acepta correo por ahora"}},
 		{"postfix postscreen", "", "greeting", wantExplanation{"enhanced:5.3.2", "System not accepting mail", "El sistema no acepta correo"}},
