@@ -225,7 +225,7 @@ func TestAdversarial(t *testing.T) {
 		// --- unbounded replies ---
 		{name: "greeting dribbled forever", script: script(steps(smtptest.Dribble(repeat("220-mx\r\n", 10000), 2*time.Millisecond))),
 			check: isTimeout, want: "a timeout", sent: "", scriptFails: true},
-		{name: "greeting one enormous line", script: script(steps(smtptest.Send("220 "+repeat("a", 1<<20)))),
+		{name: "greeting one enormous line", script: script(steps(smtptest.Send("220 " + repeat("a", 1<<20)))),
 			check: isViolation(reply.ViolationLineTooLong), want: "ViolationLineTooLong", sent: "", scriptFails: true},
 		{name: "EHLO with 10^6 lines", script: script(steps(greet, smtptest.ExpectLine("EHLO client.test"),
 			smtptest.Send("250-mx\r\n"+repeat("250-X\r\n", 1000000)+"250 Y\r\n"))),
@@ -249,7 +249,7 @@ func TestAdversarial(t *testing.T) {
 			// kernel's buffers: a lost connection either way, and "unknown"
 			// only if the dot was written.
 			run: dataBody(bigBody), check: either(isLost, func(err error) bool { return errors.Is(err, ErrDeliveryUnknown) }),
-			want: "*ConnError or ErrDeliveryUnknown",
+			want:   "*ConnError or ErrDeliveryUnknown",
 			prefix: true, sent: ehloSent + "MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n", sentNot: []string{"\r\n.\r\n"}},
 		// The server may read the whole body before its 554 reaches the
 		// client, so the final dot may or may not be sent; the unix test
@@ -292,6 +292,11 @@ func TestAdversarial(t *testing.T) {
 				return err
 			}, check: reply.IsAuthFailed, want: "IsAuthFailed",
 			sent: ehloSent + plainIR + "QUIT\r\n"},
+		{name: "AUTH LOGIN 535 echoing the password", script: script(open("AUTH LOGIN"), steps(smtptest.ExpectLine("AUTH LOGIN"),
+			smtptest.Send("334 VXNlcm5hbWU6\r\n"), smtptest.Expect(""), smtptest.Send("334 UGFzc3dvcmQ6\r\n"), smtptest.Expect(""),
+			smtptest.Send("535-5.7.8 bad password "+advPass+"\r\n535 5.7.8 for "+b64(advPass)+"\r\n"), closed)),
+			run: authLogin, check: reply.IsAuthFailed, want: "IsAuthFailed",
+			sent: ehloSent + "AUTH LOGIN\r\n" + b64(advUser) + "\r\n" + b64(advPass) + "\r\n"},
 		{name: "AUTH LOGIN prompts swapped", script: script(open("AUTH LOGIN"), steps(smtptest.ExpectLine("AUTH LOGIN"),
 			smtptest.Send("334 UGFzc3dvcmQ6\r\n"), smtptest.Expect(""), smtptest.Send("334 VXNlcm5hbWU6\r\n"), smtptest.Expect(""),
 			smtptest.Send("235 ok\r\n"), closed)),

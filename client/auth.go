@@ -1,9 +1,11 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/seed-e4e66a4f/smtp/reply"
@@ -99,7 +101,10 @@ func (e *AuthError) Retry() reply.Retry { return reply.RetryNever }
 // [Client]).
 //
 // Credentials never appear in the transcript (the AUTH argument and every
-// line answering a 334 are logged as "<redacted>") nor in errors.
+// line answering a 334 are logged as "<redacted>") nor in errors: should
+// the server quote a response back, in base64 or decoded (pieces of at
+// least 4 octets), that part of its reply is replaced by "<redacted>", in
+// the transcript and in the returned reply and error.
 func (c *Client) Auth(ctx context.Context, mechs ...sasl.Mechanism) (reply.Reply, error) {
 	if c.err != nil || c.closed {
 		_, err := c.enter(ctx)
@@ -177,6 +182,7 @@ func (c *Client) saslSession() *sasl.Session {
 
 // authenticate tries the negotiated mechanisms in order. See Auth.
 func (c *Client) authenticate(ctx context.Context, sess *sasl.Session, list []sasl.Mechanism) (reply.Reply, error) {
+	defer func() { c.secrets = c.secrets[:0] }()
 	var r reply.Reply
 	var err error
 	for _, m := range list {
@@ -227,6 +233,7 @@ func (c *Client) authWith(ctx context.Context, sess *sasl.Session, m sasl.Mechan
 	var pending []byte // an initial response too long for the AUTH line
 	if ir != nil {
 		enc := sasl.EncodeInitialResponse(ir)
+		c.addSecret(ir, enc)
 		if len(c.line)+1+len(enc)+2 <= maxCommandLine {
 			c.line = append(c.line, ' ')
 			c.line = append(c.line, enc...)
@@ -261,7 +268,9 @@ func (c *Client) authWith(ctx context.Context, sess *sasl.Session, m sasl.Mechan
 				return reply.Reply{}, c.cancelAuth(ctx, name, nerr)
 			}
 		}
-		c.line = append(c.line[:0], sasl.EncodeResponse(resp)...)
+		enc := sasl.EncodeResponse(resp)
+		c.addSecret(resp, enc)
+		c.line = append(c.line[:0], enc...)
 		r, err = c.roundTrip(ctx, exp, c.line)
 	}
 	if err != nil {
@@ -314,3 +323,45 @@ type authRefusal struct {
 
 func (e *authRefusal) Error() string   { return e.reply.Error() + " (" + e.detail.Error() + ")" }
 func (e *authRefusal) Unwrap() []error { return []error{e.reply, e.detail} }
+
+// minEcho is the length under which a piece of an AUTH response is not
+// looked for in the server's replies: shorter ones would redact ordinary
+// words.
+const minEcho = 4
+
+// addSecret records a response sent in the current AUTH exchange, in its
+// base64 form enc and decoded (whole and split at NUL, as PLAIN joins its
+// fields), so that redactEcho can remove it from the server's replies.
+func (c *Client) addSecret(resp []byte, enc string) {
+	add := func(s string) {
+		if len(s) >= minEcho && !slices.Contains(c.secrets, s) {
+			c.secrets = append(c.secrets, s)
+		}
+	}
+	add(enc)
+	add(string(resp))
+	for f := range bytes.SplitSeq(resp, []byte{0}) {
+		add(string(f))
+	}
+	// Longest first: a decoded piece may be part of a longer secret.
+	slices.SortFunc(c.secrets, func(a, b string) int { return len(b) - len(a) })
+}
+
+// redactEcho returns r with every secret of the current AUTH exchange
+// replaced by "<redacted>", and whether there was any. A server that
+// quotes the client's response back ("535 authentication failed:
+// AHVzZXIAcGFzcw==") must not put the credentials into the transcript or
+// into the *reply.Error the caller may log.
+func (c *Client) redactEcho(r *reply.Reply) (reply.Reply, bool) {
+	text := r.Text()
+	if !slices.ContainsFunc(c.secrets, func(s string) bool { return strings.Contains(text, s) }) {
+		return reply.Reply{}, false
+	}
+	lines := r.Lines()
+	for i := range lines {
+		for _, s := range c.secrets {
+			lines[i] = strings.ReplaceAll(lines[i], s, redacted)
+		}
+	}
+	return reply.New(r.Code, r.Enhanced, lines...), true
+}

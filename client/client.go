@@ -182,6 +182,7 @@ type Client struct {
 	inflight int      // how many of pending have been flushed
 	line     []byte   // scratch buffer for building command lines
 	await334 bool     // the last reply was 334: the next client line is secret
+	secrets  []string // what the current AUTH exchange sent: redacted from replies (redactEcho)
 
 	tx      txState
 	stale   bool             // the server refused the end of a message and may keep its transaction: RSET first
@@ -640,8 +641,19 @@ func (c *Client) read(ctx context.Context, exp expect) (*reply.Reply, error) {
 		}
 		return nil, c.fail(&ConnError{Op: exp.verb, Err: err})
 	}
+	logged := r
+	if len(c.secrets) > 0 {
+		if red, ok := c.redactEcho(r); ok {
+			// A challenge goes to the mechanism as it came; only its
+			// transcript is redacted. A final reply is redacted itself.
+			logged = &red
+			if r.Code != reply.CodeAuthContinue {
+				*r = red
+			}
+		}
+	}
 	if c.logging(ctx) {
-		c.logRecv(ctx, r)
+		c.logRecv(ctx, logged)
 	}
 	switch r.Code.Class() {
 	case reply.ClassSuccess:
