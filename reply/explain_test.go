@@ -510,6 +510,8 @@ func TestErrorExplain(t *testing.T) {
 			wantExplanation{"enhanced:X.7.9", "Authentication mechanism too weak", "Mecanismo de autenticación demasiado débil"}},
 		{"", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DB5EUR03FT000.eop-EUR03.prod.protection.outlook.com]\r\n", "RCPT TO", mailboxUnavail},
 		{"", "421 4.3.2 Connection rate limit exceeded.\r\n", "greeting", rateLimited},
+		{"", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup\r\n", "RCPT TO",
+			wantExplanation{"enhanced:X.1.10", "Recipient address accepts no mail", "La dirección del destinatario no acepta correo"}},
 		{"", "432 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded\r\n", "end of data", rateLimited},
 		{"", "421 4.4.5 Service unavailable, concurrency limit reached\r\n", "greeting", rateLimited},
 		{"", "421 4.4.5 Server busy, try again later.\r\n", "MAIL FROM",
