@@ -3,8 +3,10 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -231,8 +233,40 @@ func TestAdversarial(t *testing.T) {
 			smtptest.Send("250-mx\r\n"+repeat("250-X\r\n", 1000000)+"250 Y\r\n"))),
 			check: isViolation(reply.ViolationTooManyLines), want: "ViolationTooManyLines", sent: ehloSent, scriptFails: true},
 		{name: "EHLO never ends", script: script(steps(greet, smtptest.ExpectLine("EHLO client.test"),
-			smtptest.Send("250-mx\r\n250-X\r\n"), smtptest.Stall(5*time.Second))),
+			smtptest.Send("250-mx\r\n250-X\r\n"), closed)),
 			check: isTimeout, want: "a timeout", sent: ehloSent},
+
+		{name: "EHLO keywords with junk and a huge SIZE", script: script(steps(greet, smtptest.ExpectLine("EHLO client.test"),
+			smtptest.Send("250-mx\r\n250-SI\x00ZE 5\r\n250-\xff\xfeAUTH PLAIN\r\n250-AUTH\x01 PLAIN\r\n250-LIMITS RCPTMAX=0 MAILMAX=-5 RCPTDOMAINMAX=99999999999\r\n250 SIZE 99999999999999999999\r\n"),
+			smtptest.ExpectLine("MAIL FROM:<a@example.test> SIZE=100"), smtptest.Send("250 ok\r\n"), closed)),
+			run: func(ctx context.Context, c *Client) error {
+				if n, ok := c.Extensions().Size(); !ok || n != 0 {
+					return fmt.Errorf("Size() = %d, %v, want 0, true", n, ok)
+				}
+				if l, _ := c.Extensions().Limits(); l != (ServerLimits{}) {
+					return fmt.Errorf("Limits() = %+v, want zero", l)
+				}
+				if got := c.Extensions().Names(); !slices.Equal(got, []string{"LIMITS", "SIZE"}) {
+					return fmt.Errorf("Names() = %q, want [LIMITS SIZE]", got)
+				}
+				_, err := c.Mail(ctx, "a@example.test", &MailOptions{Size: 100})
+				return err
+			}, check: func(err error) bool { return err == nil }, want: "nil",
+			sent: ehloSent + "MAIL FROM:<a@example.test> SIZE=100\r\n"},
+		{name: "AUTH with 5000 mechanisms", script: script(steps(greet, smtptest.ExpectLine("EHLO client.test"),
+			smtptest.Send("250-mx\r\n"+repeat("250-AUTH "+strings.TrimSpace(repeat("X-MECH ", 50))+"\r\n", 100)+"250 AUTH PLAIN\r\n"),
+			smtptest.Expect("AUTH PLAIN "), smtptest.Send("235 ok\r\n"), closed)),
+			run: authPlain, check: func(err error) bool { return err == nil }, want: "nil", sent: ehloSent + plainIR},
+		{name: "reply with bare CR and control bytes", script: script(open(), steps(smtptest.Expect("MAIL FROM:"),
+			smtptest.Send("550 5.1.1 no\rFAKE: 250 ok\x1b[2J\x00\r\n"), closed)),
+			run: mailFrom, check: isReplyCode(550), want: "the 550", sent: ehloSent + "MAIL FROM:<a@example.test>\r\n"},
+		{name: "421 in a pipelined batch", script: script(open("PIPELINING"), steps(
+			smtptest.Expect("MAIL FROM:"), smtptest.Expect("RCPT TO:"), smtptest.ExpectLine("DATA"),
+			smtptest.Send("421 4.3.2 shutting down\r\n"), smtptest.Close())),
+			run: sendPipelined, check: reply.IsServiceClosing, want: "IsServiceClosing",
+			sent: ehloSent + "MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n"},
+		{name: "QUIT never answered", script: script(open(), steps(smtptest.ExpectLine("QUIT"), closed)),
+			run: func(ctx context.Context, c *Client) error { return c.Quit(ctx) }, check: isTimeout, want: "a timeout", sent: ehloSent + "QUIT\r\n"},
 
 		// --- DATA ---
 		{name: "354 with extra bytes in the same segment", script: script(open(), steps(
@@ -262,6 +296,16 @@ func TestAdversarial(t *testing.T) {
 			run:   dataBody(bigBody),
 			check: either(isViolation(reply.ViolationUnsolicited), isReplyCode(554)), want: "ViolationUnsolicited or the 554",
 			prefix: true, sent: ehloSent + "MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n"},
+
+		{name: "BDAT LAST answered 354", script: script(open("CHUNKING"), steps(
+			smtptest.Expect("MAIL FROM:"), smtptest.Send("250 ok\r\n"),
+			smtptest.Expect("RCPT TO:"), smtptest.Send("250 ok\r\n"),
+			smtptest.ExpectBDAT(), smtptest.Send("354 go on\r\n"), closed)),
+			run: func(ctx context.Context, c *Client) error {
+				_, err := c.Send(ctx, &Envelope{From: "a@example.test", To: []string{"b@example.test"}, Chunking: true}, strings.NewReader("hi\r\n"))
+				return err
+			}, check: isViolation(reply.ViolationUnexpectedReply), want: "ViolationUnexpectedReply",
+			sent: ehloSent + "MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nBDAT 4 LAST\r\nhi\r\n"},
 
 		// --- STARTTLS ---
 		{name: "STARTTLS 220 then plaintext", mode: TLSStartTLS, script: script(open("STARTTLS"), steps(smtptest.ExpectLine("STARTTLS"),
@@ -350,7 +394,13 @@ func TestAdversarial(t *testing.T) {
 					t.Errorf("client sent %q, which it must not", s)
 				}
 			}
+			if err != nil && strings.ContainsFunc(err.Error(), func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+				t.Errorf("error %q contains control characters", err)
+			}
 			text := log.text()
+			if strings.ContainsFunc(text, func(r rune) bool { return r != '\n' && (r < 0x20 || r == 0x7f) }) {
+				t.Errorf("transcript contains control characters:\n%q", text)
+			}
 			for _, s := range advSecrets() {
 				if strings.Contains(text, s) {
 					t.Errorf("transcript contains the secret %q:\n%s", s, text)
