@@ -207,6 +207,11 @@ func TestAdversarial(t *testing.T) {
 			smtptest.Send("250 ok\r\n354 go\r\n354 go\r\n"), closed)),
 			run: sendPipelined, check: isViolation(reply.ViolationUnexpectedReply), want: "ViolationUnexpectedReply",
 			sent: ehloSent + "MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n"},
+		{name: "250 to DATA in a pipelined batch sends no body", script: script(open("PIPELINING"), steps(
+			smtptest.Expect("MAIL FROM:"), smtptest.Expect("RCPT TO:"), smtptest.ExpectLine("DATA"),
+			smtptest.Send("250 ok\r\n250 ok\r\n250 2.0.0 queued as FAKE\r\n"), closed)),
+			run: sendPipelined, check: isViolation(reply.ViolationUnexpectedReply), want: "ViolationUnexpectedReply",
+			sent: ehloSent + "MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n"},
 		{name: "more replies than commands in one segment", script: script(open("PIPELINING"), steps(
 			smtptest.Expect("MAIL FROM:"), smtptest.Expect("RCPT TO:"), smtptest.ExpectLine("DATA"),
 			smtptest.Send("250 ok\r\n250 ok\r\n354 go\r\n250 2.0.0 queued as FAKE\r\n"), closed)),
@@ -311,6 +316,10 @@ func TestAdversarial(t *testing.T) {
 		{name: "STARTTLS 220 then plaintext", mode: TLSStartTLS, script: script(open("STARTTLS"), steps(smtptest.ExpectLine("STARTTLS"),
 			smtptest.Send("220 go ahead\r\n"), smtptest.Stall(50*time.Millisecond), smtptest.Send("250 plaintext\r\n"), closed)),
 			check: isTLSHandshake, want: "*TLSError TLSReasonHandshake", sent: ehloSent + "STARTTLS\r\n", prefix: true},
+		{name: "opportunistic STARTTLS 220 then plaintext", mode: TLSOpportunistic, script: script(open("STARTTLS"), steps(smtptest.ExpectLine("STARTTLS"),
+			smtptest.Send("220 go ahead\r\n"), smtptest.Stall(50*time.Millisecond), smtptest.Send("250 plaintext\r\n"), closed)),
+			check: isTLSHandshake, want: "*TLSError TLSReasonHandshake", sent: ehloSent + "STARTTLS\r\n", prefix: true,
+			sentNot: []string{"EHLO client.test\r\nSTARTTLS\r\nEHLO"}},
 		{name: "STARTTLS 220 then nothing", mode: TLSStartTLS, script: script(open("STARTTLS"), steps(smtptest.ExpectLine("STARTTLS"),
 			smtptest.Send("220 go ahead\r\n"), closed)),
 			check: either(isTimeout, isTLSHandshake), want: "a timeout", sent: ehloSent + "STARTTLS\r\n", prefix: true},
