@@ -3,6 +3,7 @@
 package client
 
 import (
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -49,11 +50,51 @@ func TestAdversarialEarlyReplyDuringBody(t *testing.T) {
 		io.WriteString(w, "second line\r\n")
 		err = w.Close()
 	})
-	if !isViolation(reply.ViolationUnsolicited)(err) {
-		t.Errorf("Close = %v, want a *reply.ProtocolError ViolationUnsolicited", err)
+	// The server refused the message early: its reply is the answer, and
+	// the client, mid-body, is broken without sending the final dot.
+	if re, ok := errors.AsType[*reply.Error](err); !ok || re.Command != "end of data" || re.Reply.Code != reply.CodeTransactionFailed || !reply.IsPermanent(err) {
+		t.Errorf("Close = %v, want the 554 as a *reply.Error for \"end of data\"", err)
+	}
+	if errors.Is(err, ErrDeliveryUnknown) {
+		t.Errorf("Close = %v, want a refusal, not delivery unknown", err)
 	}
 	waitScript(t, srv)
 	if got := after(srv.Received(), "DATA\r\n"); strings.Contains(got, "\r\n.\r\n") {
 		t.Errorf("client sent %q after DATA, want no final dot after the 554", got)
 	}
+}
+
+// TestAdversarialEarlyRefusalSend: a server that refuses a message while it
+// is still being sent (552 over its size limit). Whether the client sees the
+// reply before its final dot (then the dot is not sent) or after it (then it
+// is the dot's reply), Send reports the refusal, never success or "unknown".
+func TestAdversarialEarlyRefusalSend(t *testing.T) {
+	srv := smtptest.Start(t, nil, script(hello, steps(
+		smtptest.ExpectLine("MAIL FROM:<a@example.test>"),
+		smtptest.ExpectLine("RCPT TO:<b@example.test>"),
+		smtptest.ExpectLine("DATA"),
+		smtptest.Send("250 ok\r\n250 ok\r\n354 go\r\n"),
+		smtptest.ExpectLine("first line"),
+		smtptest.Send("552 5.3.4 Message size exceeds fixed limit\r\n"),
+		smtptest.StallUntilClosed(),
+	)))
+	ctx := testCtx(t)
+	c, err := Dial(ctx, srv.Addr(), plain(nil))
+	if err != nil {
+		t.Fatalf("Dial = %v", err)
+	}
+	defer c.Close()
+	body := "first line\r\n" + strings.Repeat(strings.Repeat("x", 70)+"\r\n", 2000)
+	var res Result
+	within(t, "Send", func() {
+		res, err = c.Send(ctx, &Envelope{From: "a@example.test", To: []string{"b@example.test"}}, strings.NewReader(body))
+	})
+	if res.State != DeliveryRejected || !reply.IsMessageTooLarge(err) || errors.Is(err, ErrDeliveryUnknown) {
+		t.Errorf("Send = %v, %v; want rejected with reply.IsMessageTooLarge", res.State, err)
+	}
+	if re, ok := errors.AsType[*reply.Error](err); !ok || re.Command != "end of data" {
+		t.Errorf("Send error = %v; want a *reply.Error for \"end of data\"", err)
+	}
+	c.Close()
+	waitScript(t, srv)
 }

@@ -569,18 +569,24 @@ func (c *Client) drain(ctx context.Context, verb string) error {
 }
 
 // unsolicited reports bytes the server sent when it owed no reply, before
-// the client wrote verb, and breaks the client. A complete 421 reply is the
-// one thing a server may send unasked (RFC 5321 section 3.8: it is closing,
-// typically after an idle timeout) and comes back as that *reply.Error, so
-// that reply.IsServiceClosing holds; anything else is a *reply.ProtocolError
-// of kind ViolationUnsolicited.
+// the client wrote verb, and breaks the client. Two complete replies are
+// taken for what they say rather than as a desynchronised server:
+//
+//   - 421, which a server may send unasked before it closes (RFC 5321
+//     section 3.8, typically after an idle timeout), so that
+//     reply.IsServiceClosing holds;
+//   - a 4xx or 5xx sent during a message body, before the final dot
+//     (verb "end of data"): the server refused the message early, as some
+//     do when it grows over their size limit. The dot is never sent.
+//
+// Anything else is a *reply.ProtocolError of kind ViolationUnsolicited.
 func (c *Client) unsolicited(ctx context.Context, verb string) error {
 	n := c.br.Buffered()
 	buf, _ := c.br.Peek(n)
-	if bytes.HasPrefix(buf, []byte("421")) {
+	if len(buf) > 0 && (bytes.HasPrefix(buf, []byte("421")) || (verb == "end of data" && (buf[0] == '4' || buf[0] == '5'))) {
 		var r reply.Reply
 		rd := reply.NewReader(bufio.NewReader(bytes.NewReader(buf)), c.opts.ReplyLimits)
-		if rd.ReadReply(&r) == nil && r.Code == reply.CodeServiceNotAvailable {
+		if rd.ReadReply(&r) == nil && (r.Code == reply.CodeServiceNotAvailable || verb == "end of data") {
 			if c.logging(ctx) {
 				c.logRecv(ctx, &r)
 			}
