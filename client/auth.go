@@ -165,7 +165,7 @@ func (c *Client) saslSession() *sasl.Session {
 	s := &sasl.Session{
 		ServerName:  c.serverName,
 		TLS:         c.tlsState,
-		VerifiedTLS: c.secure,
+		VerifiedTLS: c.Secure(),
 		Offered:     c.ext.AuthMechanisms(),
 	}
 	if c.opts.TLSConfig != nil && c.opts.TLSConfig.ServerName != "" {

@@ -110,7 +110,7 @@ package client
 //     is logged as "<redacted>" whatever it is; queue clears it.
 //   - A line starting "AUTH " is logged as "AUTH <MECH> <redacted>"; set
 //     expect.sensitive to redact a line entirely in other cases.
-//   - c.secure reports TLS with a verified certificate; c.mode is the
+//   - c.Secure() reports TLS with a verified certificate; c.mode is the
 //     resolved TLS policy.
 //
 // Transaction state: c.tx holds what MAIL declared (SMTPUTF8, BODY, SIZE) so
@@ -173,9 +173,7 @@ type Client struct {
 
 	greeting reply.Reply
 	ext      Extensions
-	esmtp    bool // EHLO succeeded (false after a HELO fallback)
 	tlsState *tls.ConnectionState
-	secure   bool // TLS with a verified certificate
 	authed   bool // a 235 to AUTH since the last EHLO or HELO
 
 	pending  []expect // commands whose replies are not read yet, oldest first
@@ -760,7 +758,9 @@ func (c *Client) TLSConnectionState() (tls.ConnectionState, bool) {
 // Secure reports whether the session runs over TLS with a certificate that
 // crypto/tls verified (the connection state has verified chains). A session
 // that is not secure does not send credentials and refuses REQUIRETLS.
-func (c *Client) Secure() bool { return c.secure }
+func (c *Client) Secure() bool {
+	return c.tlsState != nil && len(c.tlsState.VerifiedChains) > 0
+}
 
 // LocalName returns the name the client sent in EHLO or HELO.
 func (c *Client) LocalName() string { return c.localName }

@@ -81,7 +81,6 @@ func (c *Client) hello(ctx context.Context) error {
 	r, err := c.roundTrip(ctx, expect{verb: "EHLO", stage: stageCommand}, c.cmdLine("EHLO", c.localName))
 	if err == nil {
 		c.ext = parseExtensions(r)
-		c.esmtp = true
 		return nil
 	}
 	if r == nil || c.err != nil || (r.Code != reply.CodeSyntaxError && r.Code != reply.CodeNotImplemented) {
@@ -91,7 +90,6 @@ func (c *Client) hello(ctx context.Context) error {
 		return err
 	}
 	c.ext = Extensions{}
-	c.esmtp = false
 	return nil
 }
 

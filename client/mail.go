@@ -332,7 +332,7 @@ func (c *Client) mailLine(from string, opts *MailOptions) (txState, error) {
 	}
 
 	if o.RequireTLS {
-		if !c.secure {
+		if !c.Secure() {
 			return tx, &TLSError{Reason: TLSReasonNotSecure, Mode: c.mode}
 		}
 		if !c.ext.RequireTLS() {

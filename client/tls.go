@@ -60,7 +60,6 @@ func (c *Client) handshake(s stage) error {
 	c.bw.Reset(tc)
 	st := tc.ConnectionState()
 	c.tlsState = &st
-	c.secure = len(st.VerifiedChains) > 0
 	return nil
 }
 
@@ -93,7 +92,6 @@ func (c *Client) startTLS(ctx context.Context) error {
 	}
 	// RFC 3207 section 4.2: forget what the server said before TLS.
 	c.ext = Extensions{}
-	c.esmtp = false
 	return c.hello(ctx)
 }
 
