@@ -270,6 +270,9 @@ var classWords = map[string][]string{
 // from the reply's class, does.
 func TestExplainNeutralEntries(t *testing.T) {
 	for lang, c := range catalogs() {
+		if len(classWords[lang]) == 0 {
+			t.Errorf("classWords has no words for %q: its neutral entries would go unchecked", lang)
+		}
 		_, neutral := c.entries()
 		for key, x := range neutral {
 			for _, w := range classWords[lang] {
@@ -300,6 +303,11 @@ var contradictions = map[string]map[Class][]string{
 // as "sending again unchanged will fail again" for 451 4.7.1.
 func TestExplainMatchesClass(t *testing.T) {
 	for lang, c := range catalogs() {
+		for _, cl := range []Class{ClassTransient, ClassPermanent} {
+			if len(contradictions[lang][cl]) == 0 {
+				t.Errorf("contradictions has no phrases for %q class %d: its entries would go unchecked", lang, cl)
+			}
+		}
 		all, _ := c.entries()
 		for _, e := range all {
 			text := strings.ToLower(e.x.Title + " " + e.x.Meaning + " " + e.x.Fix)
@@ -322,6 +330,10 @@ func TestLanguages(t *testing.T) {
 	}
 	en, _ := Explain(CodeAuthRequired, "en")
 	es, _ := Explain(CodeAuthRequired, "es")
+	// Otherwise every row below would hold whatever lookup chose.
+	if en == es {
+		t.Fatalf("Explain(530, \"es\") = %+v, the English text; want the Spanish catalog", es)
+	}
 	tests := []struct {
 		lang string
 		want Explanation
