@@ -330,11 +330,8 @@ func (r Reply) Explain(lang string) Explanation {
 // explainReply implements [Reply.Explain]; it also returns the key of the
 // catalog entry it used, such as "code:530" or "class:4".
 func (c *catalog) explainReply(r *Reply) (Explanation, string) {
-	enh := r.Enhanced
-	if !enh.Valid() || enh.Class != r.Code.Class() {
-		enh = EnhancedCode{}
-	}
-	if !enh.IsZero() && enh.Detail != 0 {
+	enh := r.enhancedOfClass()
+	if enh.Detail != 0 {
 		if x, key, ok := c.explainEnhanced(enh); ok {
 			return x, key
 		}
@@ -423,9 +420,9 @@ func (c *catalog) explainError(e *Error) (Explanation, string) {
 	if !isFailure(class) {
 		return c.explainReply(r)
 	}
-	enh := r.Enhanced
+	enh := r.enhancedOfClass()
 	v := verbOf(e.Command)
-	if enh.Valid() && enh.Class == class && authOnly(enh, v) {
+	if authOnly(enh, v) {
 		// Yahoo's "554 5.7.9 Message not accepted for policy reasons"
 		// after the data: the code is not about authentication.
 		rr := *r
@@ -433,7 +430,7 @@ func (c *catalog) explainError(e *Error) (Explanation, string) {
 		r, enh = &rr, EnhancedCode{}
 	}
 	k := e.kinds()
-	if enh.Valid() && enh.Class == class && enh.Detail != 0 && (enh.Subject != SubjectPolicy || enh.Detail != 1) &&
+	if enh.Detail != 0 && (enh.Subject != SubjectPolicy || enh.Detail != 1) &&
 		!kindOverrides(k, enh) {
 		if x, key, ok := c.explainEnhanced(enh); ok {
 			return x, key

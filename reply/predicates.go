@@ -356,10 +356,7 @@ func classify(cmd string, r *Reply) kind {
 		return 0
 	}
 	var buf [256]byte
-	c := classifier{code: r.Code, enh: r.Enhanced, v: verbOf(cmd), text: appendLower(buf[:0], r.text)}
-	if !c.enh.Valid() || c.enh.Class != class {
-		c.enh = EnhancedCode{}
-	}
+	c := classifier{code: r.Code, enh: r.enhancedOfClass(), v: verbOf(cmd), text: appendLower(buf[:0], r.text)}
 	k := c.access()
 	if c.code == CodeServiceNotAvailable {
 		k |= kindServiceClosing
@@ -369,6 +366,17 @@ func classify(cmd string, r *Reply) kind {
 		k |= kindRateLimited
 	}
 	return k
+}
+
+// enhancedOfClass returns r's enhanced code if it is valid and of the reply
+// code's class, and the zero EnhancedCode otherwise: the classification
+// rules and the explanations ignore an enhanced code that contradicts its
+// reply code.
+func (r *Reply) enhancedOfClass() EnhancedCode {
+	if !r.Enhanced.Valid() || r.Enhanced.Class != r.Code.Class() {
+		return EnhancedCode{}
+	}
+	return r.Enhanced
 }
 
 // appendLower appends b to dst with ASCII letters in lower case.
@@ -423,10 +431,10 @@ func (c *classifier) access() kind {
 			// RFC 4954 defines these for answers to AUTH; after any other
 			// command (Yahoo's "554 5.7.9 Message not accepted for policy
 			// reasons" after the data) they are policy refusals.
-			if !authCmd {
+			if authOnly(c.enh, c.v) {
 				return 0
 			}
-			return authEnhancedKinds[c.enh.Detail]
+			return authEnhancedKind(c.enh)
 		case 10, 11:
 			return kindTLSRequired
 		case 57: // Microsoft: "530 5.7.57 Client not authenticated"
@@ -474,16 +482,29 @@ func (c *classifier) access() kind {
 	return 0
 }
 
-// authEnhancedKinds are the kinds of the X.7.d codes that RFC 4954
-// defines for answers to AUTH.
-var authEnhancedKinds = map[uint16]kind{8: kindAuthFailed, 9: kindMechanismTooWeak, 12: kindPasswordTransition}
+// authEnhancedKind returns the kind of e if it is one of the X.7.d codes
+// that RFC 4954 defines for answers to AUTH (X.7.8, X.7.9, X.7.12), and 0
+// otherwise.
+func authEnhancedKind(e EnhancedCode) kind {
+	if e.IsZero() || e.Subject != SubjectPolicy {
+		return 0
+	}
+	switch e.Detail {
+	case 8:
+		return kindAuthFailed
+	case 9:
+		return kindMechanismTooWeak
+	case 12:
+		return kindPasswordTransition
+	}
+	return 0
+}
 
 // authOnly reports whether e is an enhanced code that RFC 4954 defines for
 // answers to AUTH (X.7.8, X.7.9, X.7.12) and the command v is neither AUTH
 // nor unknown, so that e says nothing about authentication.
 func authOnly(e EnhancedCode, v verb) bool {
-	_, ok := authEnhancedKinds[e.Detail]
-	return ok && e.Subject == SubjectPolicy && v != verbAuth && v != verbUnknown
+	return authEnhancedKind(e) != 0 && v != verbAuth && v != verbUnknown
 }
 
 // mailbox applies the mailbox and message rules.
