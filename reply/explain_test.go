@@ -430,6 +430,7 @@ var (
 	messageRefused2  = wantExplanation{"command:550@DATA", "Message refused", "Mensaje rechazado"}
 	credentials      = wantExplanation{"code:535", "Authentication credentials invalid", "Credenciales de autenticación no válidas"}
 	credentialsX78   = wantExplanation{"enhanced:X.7.8", "Authentication credentials invalid", "Credenciales de autenticación no válidas"}
+	mechanismWeakX79 = wantExplanation{"enhanced:X.7.9", "Authentication mechanism too weak", "Mecanismo de autenticación demasiado débil"}
 	messageTooLarge  = wantExplanation{"kind:message-too-large", "Message too large", "Mensaje demasiado grande"}
 	mailboxUnavail   = wantExplanation{"kind:mailbox-unavailable", "Mailbox unavailable", "Buzón no disponible"}
 	serviceNotAvail  = wantExplanation{"code:421", "Service not available, closing connection", "Servicio no disponible, cerrando la conexión"}
@@ -488,7 +489,7 @@ func TestErrorExplain(t *testing.T) {
 		{"exim bad auth", "", "AUTH", credentials},
 		{"m365 SMTP AUTH disabled", "", "AUTH", credentials},
 		{"ses bad credentials", "", "AUTH", credentials},
-		{"gmail app password", "", "AUTH", wantExplanation{"enhanced:X.7.9", "Authentication mechanism too weak", "Mecanismo de autenticación demasiado débil"}},
+		{"gmail app password", "", "AUTH", mechanismWeakX79},
 		{"postfix auth aborted", "", "AUTH", wantExplanation{"code:501", "Syntax error in parameters", "Error de sintaxis en los parámetros"}},
 
 		// Mailboxes and messages: a specific enhanced code first, then the
@@ -518,8 +519,7 @@ func TestErrorExplain(t *testing.T) {
 		// defines for AUTH only, give way to what the reply means here.
 		{"", "554 5.7.9 Message not accepted for policy reasons.  See https://postmaster.yahooinc.com/error-codes\r\n", "end of data",
 			wantExplanation{"code:554", "Transaction failed", "Transacción fallida"}},
-		{"", "554 5.7.9 Message not accepted for policy reasons.\r\n", "AUTH",
-			wantExplanation{"enhanced:X.7.9", "Authentication mechanism too weak", "Mecanismo de autenticación demasiado débil"}},
+		{"", "554 5.7.9 Message not accepted for policy reasons.\r\n", "AUTH", mechanismWeakX79},
 		{"", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DB5EUR03FT000.eop-EUR03.prod.protection.outlook.com]\r\n", "RCPT TO", mailboxUnavail},
 		{"", "421 4.3.2 Connection rate limit exceeded.\r\n", "greeting", rateLimited},
 		{"", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup\r\n", "RCPT TO",
