@@ -305,13 +305,9 @@ func (w *DataWriter) chunkFailed(err error) error {
 		for ch.unread > 0 && c.err == nil {
 			w.readChunkReply()
 		}
-		if c.err == nil {
-			// Also after a refused LAST chunk: some servers keep the
-			// transaction (MAIL FROM) open after refusing a chunk.
-			c.roundTrip(ctx, expect{verb: "RSET", stage: stageCommand}, c.cmdLine("RSET", ""))
-		}
-		if c.err == nil {
-			c.tx = txState{}
+		// Also after a refused LAST chunk: some servers keep the
+		// transaction (MAIL FROM) open after refusing a chunk.
+		if c.err == nil && c.endTx(ctx) == nil {
 			return err
 		}
 	}

@@ -119,10 +119,11 @@ package client
 // to the final dot): some servers (Postfix with
 // smtpd_end_of_data_restrictions) keep the transaction open then, so the
 // next transaction must start with RSET. Code that starts one (Mail, Send)
-// calls c.queueReset before queuing MAIL FROM (it overwrites c.line) and,
-// when it returned true, c.readReset before reading MAIL's reply. Without
-// PIPELINING, c.resetFirst does the RSET round trip. A 2xx to RSET (also
-// from Reset) or to MAIL FROM clears it.
+// calls c.queueReset before queuing MAIL FROM (RSET in the same flight,
+// with PIPELINING) and, when it returned true, c.readReset before reading
+// MAIL's reply; without PIPELINING, c.resetFirst does the RSET round trip
+// first. A 2xx to RSET (also from Reset) or to MAIL FROM clears it. c.endTx
+// ends a transaction that will not be completed with an RSET round trip.
 
 import (
 	"bufio"

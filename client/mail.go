@@ -181,69 +181,72 @@ type RcptOptions struct {
 // together with the reply; otherwise the errors of a broken connection
 // (see [Client]).
 func (c *Client) Mail(ctx context.Context, from string, opts *MailOptions) (reply.Reply, error) {
+	var tx txState
 	if c.err == nil && !c.closed {
-		tx, err := c.mailLine(from, opts)
-		if err != nil {
+		var err error
+		if tx, err = c.mailLine(from, opts); err != nil {
 			return reply.Reply{}, err
 		}
-		if c.stale {
-			return c.mailAfterReset(ctx, from, opts, tx)
-		}
-		r, err := c.simple(ctx, expect{verb: "MAIL FROM", stage: stageMail}, c.line)
-		if err == nil {
-			c.tx = tx
-		}
-		return r, err
 	}
-	return c.simple(ctx, expect{verb: "MAIL FROM", stage: stageMail}, nil)
-}
-
-// mailAfterReset is Mail when the server may still hold a transaction
-// (c.stale): RSET, then MAIL FROM, pipelined when the server allows it.
-// from and opts have been validated into tx.
-func (c *Client) mailAfterReset(ctx context.Context, from string, opts *MailOptions, tx txState) (reply.Reply, error) {
 	stop, err := c.enter(ctx)
 	if err != nil {
 		return reply.Reply{}, err
 	}
-	exp := expect{verb: "MAIL FROM", stage: stageMail}
-	var r *reply.Reply
-	if c.ext.Pipelining() {
-		c.queueReset(ctx)
-		c.mailLine(from, opts) // c.line again: queueReset overwrote it
-		c.queue(ctx, exp, c.line)
-		if err = c.flush(ctx); err == nil {
-			if err = c.readReset(ctx); err == nil {
-				r, err = c.next(ctx)
-			}
-		}
-	} else if err = c.resetFirst(ctx); err == nil {
-		c.mailLine(from, opts)
-		r, err = c.roundTrip(ctx, exp, c.line)
-	}
+	r, err := c.mail(ctx)
 	if err == nil {
 		c.tx = tx
-		c.stale = false
 	}
-	err = c.leave(ctx, stop, exp.verb, err)
+	err = c.leave(ctx, stop, mailExp.verb, err)
 	if r == nil {
 		return reply.Reply{}, err
 	}
 	return r.Clone(), err
 }
 
-// resetExp is what RSET expects.
-var resetExp = expect{verb: "RSET", stage: stageCommand}
+// mail sends the MAIL FROM line built in c.line and reads its reply, after
+// an RSET when the server may still hold a transaction (c.stale): in the
+// same flight with PIPELINING, in a round trip of its own otherwise.
+func (c *Client) mail(ctx context.Context) (*reply.Reply, error) {
+	rset := c.queueReset(ctx)
+	if !rset {
+		if err := c.resetFirst(ctx); err != nil {
+			return nil, err
+		}
+	}
+	c.queue(ctx, mailExp, c.line)
+	if err := c.flush(ctx); err != nil {
+		return nil, err
+	}
+	if rset {
+		if err := c.readReset(ctx); err != nil {
+			return nil, err
+		}
+	}
+	r, err := c.next(ctx)
+	if err == nil {
+		c.stale = false // a new transaction: the old one is gone
+	}
+	return r, err
+}
+
+// What MAIL FROM and RSET expect.
+var (
+	mailExp  = expect{verb: "MAIL FROM", stage: stageMail}
+	resetExp = expect{verb: "RSET", stage: stageCommand}
+)
+
+// rsetLine is the RSET command. Queuing it leaves c.line alone.
+var rsetLine = []byte("RSET")
 
 // queueReset queues RSET when the server may still hold a transaction
-// (c.stale), and reports whether it did; it overwrites c.line. The caller
+// (c.stale) and offers PIPELINING, and reports whether it did. The caller
 // queues MAIL FROM after it and calls readReset before reading MAIL's
 // reply.
 func (c *Client) queueReset(ctx context.Context) bool {
-	if !c.stale {
+	if !c.stale || !c.ext.Pipelining() {
 		return false
 	}
-	c.queue(ctx, resetExp, c.cmdLine("RSET", ""))
+	c.queue(ctx, resetExp, rsetLine)
 	return true
 }
 
@@ -262,17 +265,34 @@ func (c *Client) readReset(ctx context.Context) error {
 	return nil
 }
 
-// resetFirst is queueReset and readReset for a server without PIPELINING:
-// one RSET round trip when c.stale, before MAIL FROM is written. It
-// overwrites c.line.
+// resetFirst is queueReset and readReset in one round trip, when c.stale:
+// for a server without PIPELINING before MAIL FROM is written, and before
+// AUTH.
 func (c *Client) resetFirst(ctx context.Context) error {
-	if !c.queueReset(ctx) {
+	if !c.stale {
 		return nil
 	}
+	c.queue(ctx, resetExp, rsetLine)
 	if err := c.flush(ctx); err != nil {
 		return err
 	}
 	return c.readReset(ctx)
+}
+
+// endTx ends the current transaction with RSET (after a refused DATA, an
+// envelope that cannot be delivered, an abandoned BDAT message): whatever
+// the server answers, the client forgets the transaction. The error
+// returned is one that broke the client.
+func (c *Client) endTx(ctx context.Context) error {
+	_, err := c.roundTrip(ctx, resetExp, rsetLine)
+	if c.err != nil {
+		return err
+	}
+	c.tx = txState{}
+	if err == nil {
+		c.stale = false
+	}
+	return nil
 }
 
 // mailLine validates from and opts and builds the MAIL FROM line in c.line.
@@ -465,7 +485,7 @@ func (c *Client) rcptLine(to string, opts *RcptOptions) error {
 // [*reply.Error] (Command "RSET") for a 4xx/5xx reply, or the errors of a
 // broken connection.
 func (c *Client) Reset(ctx context.Context) (reply.Reply, error) {
-	r, err := c.simple(ctx, resetExp, c.cmdLine("RSET", ""))
+	r, err := c.simple(ctx, resetExp, rsetLine)
 	if err == nil {
 		c.tx = txState{}
 		c.stale = false

@@ -483,10 +483,9 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 			if canRecover(dataErr) {
 				trigger = dataErr
 			}
-			if _, err := c.roundTrip(ctx, expect{verb: "RSET", stage: stageCommand}, c.cmdLine("RSET", "")); c.err != nil {
+			if err := c.endTx(ctx); err != nil {
 				return fail("RSET", err)
 			}
-			c.tx = txState{}
 			return t.res, trigger, c.leave(ctx, stop, "DATA", dataErr)
 		}
 		// 354: the body. From here on the DataWriter owns stop.
@@ -551,7 +550,7 @@ func (t *txn) queue(ctx context.Context, max int) {
 		if t.queued == 0 {
 			t.rset = c.queueReset(ctx) // after a refused end of data
 			c.mailLine(t.env.From, t.env.MailOptions)
-			c.queue(ctx, expect{verb: "MAIL FROM", stage: stageMail}, c.line)
+			c.queue(ctx, mailExp, c.line)
 		} else {
 			c.rcptLine(t.env.To[t.queued-1], t.env.RcptOptions)
 			c.queue(ctx, expect{verb: "RCPT TO", stage: stageRcpt}, c.line)
@@ -673,10 +672,9 @@ func (t *txn) refuse(ctx context.Context, stop func() bool) (Result, error, erro
 	c := t.c
 	if t.mailErr == nil {
 		// Close the transaction (no RSET is needed when MAIL failed).
-		if _, err := c.roundTrip(ctx, expect{verb: "RSET", stage: stageCommand}, c.cmdLine("RSET", "")); c.err != nil {
+		if err := c.endTx(ctx); err != nil {
 			return t.res, nil, c.leave(ctx, stop, "RSET", err)
 		}
-		c.tx = txState{}
 	}
 	err, trigger := t.outcome()
 	return t.res, trigger, c.leave(ctx, stop, "MAIL FROM", err)
