@@ -32,7 +32,7 @@ func Check(body []byte) (Info, error) {
 func CheckReader(r io.Reader) (Info, error) {
 	var n normalizer
 	n.reset(io.Discard, false)
-	if _, err := n.readFrom(r, make([]byte, 32<<10)); err != nil {
+	if _, err := n.readFrom(r, make([]byte, 32<<10), n.write); err != nil {
 		return n.info(), err
 	}
 	err := n.finish()

@@ -129,29 +129,7 @@ func (w *ChunkWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.buf == nil {
 		w.buf = make([]byte, 32<<10)
 	}
-	if !w.raw {
-		return w.n.readFrom(r, w.buf)
-	}
-	var total int64
-	for {
-		if w.n.err != nil {
-			return total, w.n.err
-		}
-		m, rerr := r.Read(w.buf)
-		if m > 0 {
-			k, werr := w.writeRaw(w.buf[:m])
-			total += int64(k)
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if rerr == io.EOF {
-			return total, nil
-		}
-		if rerr != nil {
-			return total, rerr
-		}
-	}
+	return w.n.readFrom(r, w.buf, w.Write)
 }
 
 // Close ends the last line with CRLF if it has none (not in raw mode) and

@@ -41,7 +41,7 @@ func (d *DataWriter) ReadFrom(r io.Reader) (int64, error) {
 	if d.buf == nil {
 		d.buf = make([]byte, 32<<10)
 	}
-	return d.n.readFrom(r, d.buf)
+	return d.n.readFrom(r, d.buf, d.n.write)
 }
 
 // Close ends the last line with CRLF if it has none and writes the line

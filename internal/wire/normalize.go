@@ -177,8 +177,9 @@ func (n *normalizer) finish() error {
 	return nil
 }
 
-// readFrom copies r into n.write through buf.
-func (n *normalizer) readFrom(r io.Reader, buf []byte) (int64, error) {
+// readFrom copies r into write (n.write, or a raw chunk writer's write that
+// keeps n's error and counters) through buf, and stops at n's sticky error.
+func (n *normalizer) readFrom(r io.Reader, buf []byte, write func([]byte) (int, error)) (int64, error) {
 	var total int64
 	for {
 		if n.err != nil {
@@ -186,7 +187,7 @@ func (n *normalizer) readFrom(r io.Reader, buf []byte) (int64, error) {
 		}
 		m, rerr := r.Read(buf)
 		if m > 0 {
-			k, werr := n.write(buf[:m])
+			k, werr := write(buf[:m])
 			total += int64(k)
 			if werr != nil {
 				return total, werr
