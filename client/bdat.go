@@ -311,8 +311,7 @@ func (w *DataWriter) chunkFailed(err error) error {
 			return err
 		}
 	}
-	fired := w.stop != nil && !w.stop()
-	w.stop = nil
+	fired := w.disarm()
 	cerr := fmt.Errorf("smtp: BDAT: %w", ctx.Err())
 	switch {
 	case ch.refused != nil:
@@ -333,16 +332,6 @@ func (w *DataWriter) chunkFailed(err error) error {
 	return err
 }
 
-// disarm ends the context's hold on the connection once the message is
-// over and the session usable. If ctx fired meanwhile, it closed the
-// connection: the client is broken.
-func (w *DataWriter) disarm() {
-	if w.stop != nil && !w.stop() && w.c.err == nil {
-		w.c.setBroken(fmt.Errorf("smtp: BDAT: %w", w.ctx.Err()))
-	}
-	w.stop = nil
-}
-
 // closeChunks is Close for BDAT: it sends the LAST chunk and reads every
 // reply still due.
 func (w *DataWriter) closeChunks() error {
@@ -360,7 +349,11 @@ func (w *DataWriter) closeChunks() error {
 			w.err = w.endCtx("BDAT LAST", nil)
 		}
 	}
-	w.disarm()
+	// The message is over. If ctx fired meanwhile, it closed the
+	// connection: the client is broken.
+	if w.disarm() && c.err == nil {
+		c.setBroken(fmt.Errorf("smtp: BDAT: %w", w.ctx.Err()))
+	}
 	if !w.ch.keep {
 		w.release()
 	}

@@ -778,7 +778,7 @@ func (c *Client) Close() error {
 		// The message was not terminated: the server discards it.
 		c.dw.closed = true
 		c.dw.err = ErrClosed
-		c.dw.finishCtx()
+		c.dw.disarm()
 		c.dw = nil
 	}
 	err := c.raw.Close()

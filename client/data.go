@@ -185,12 +185,11 @@ func (w *DataWriter) setErr(err error) {
 		err = fmt.Errorf("smtp: DATA: %w", err)
 	}
 	w.err = w.c.fail(err)
-	if w.stop != nil && !w.stop() {
+	if w.disarm() {
 		cerr := fmt.Errorf("smtp: DATA: %w", w.ctx.Err())
 		w.c.setBroken(cerr)
 		w.err = cerr
 	}
-	w.stop = nil
 }
 
 // Close ends the message with the line "." (DATA) or the chunk marked LAST
@@ -243,7 +242,7 @@ func (w *DataWriter) Close() error {
 		// The server spoke or hung up during the body: its words would
 		// be taken for the reply to the final dot, which is not sent.
 		w.err = err
-		w.finishCtx()
+		w.disarm()
 		return w.err
 	}
 	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
@@ -295,7 +294,7 @@ func (w *DataWriter) Close() error {
 // not the server's answer becomes delivery unknown with the context's
 // error as cause.
 func (w *DataWriter) endCtx(verb string, err error) error {
-	if w.stop != nil && !w.stop() {
+	if w.disarm() {
 		cerr := fmt.Errorf("smtp: %s: %w", verb, w.ctx.Err())
 		if _, answered := err.(*reply.Error); err == nil || answered {
 			// The reply was read: the server took or refused the message.
@@ -305,7 +304,6 @@ func (w *DataWriter) endCtx(verb string, err error) error {
 			w.c.setBroken(err)
 		}
 	}
-	w.stop = nil
 	return err
 }
 
@@ -317,12 +315,13 @@ func (w *DataWriter) endName() string {
 	return "the final dot"
 }
 
-// finishCtx disarms the context after a failure that broke the client.
-func (w *DataWriter) finishCtx() {
-	if w.stop != nil {
-		w.stop()
-		w.stop = nil
-	}
+// disarm stops the context of the transfer from closing the connection,
+// and reports whether it had already fired (then it has closed the
+// connection). Later calls report false.
+func (w *DataWriter) disarm() (fired bool) {
+	fired = w.stop != nil && !w.stop()
+	w.stop = nil
+	return fired
 }
 
 // Reply returns the server's reply to the end of the message, once Close

@@ -265,25 +265,44 @@ func TestDataWriterAllocs(t *testing.T) {
 	msg := typicalMessage(64<<10, "\r\n")
 	bw := bufio.NewWriter(io.Discard)
 	w := wire.NewDataWriter(bw)
+	// Zero allocations count only if the message went through: the last
+	// run's error and size are checked after each measure.
+	want, _ := wire.Check(msg)
+	var err error
+	keep := func(e error) {
+		if err == nil {
+			err = e
+		}
+	}
 	allocs := testing.AllocsPerRun(20, func() {
+		err = nil
 		w.Reset(bw)
 		for p := msg; len(p) > 0; p = p[min(len(p), 4096):] {
-			w.Write(p[:min(len(p), 4096)])
+			_, e := w.Write(p[:min(len(p), 4096)])
+			keep(e)
 		}
-		w.Close()
+		keep(w.Close())
 	})
 	if allocs != 0 {
 		t.Errorf("a 64 KiB message in 4 KiB writes: %v allocations, want 0", allocs)
 	}
+	if err != nil || w.Size() != want.Size {
+		t.Errorf("a 64 KiB message in 4 KiB writes: Size() = %d, error %v; want %d, nil", w.Size(), err, want.Size)
+	}
 	r := bytes.NewReader(msg)
 	w.ReadFrom(r) // allocates the ReadFrom buffer once
 	allocs = testing.AllocsPerRun(20, func() {
+		err = nil
 		w.Reset(bw)
 		r.Reset(msg)
-		w.ReadFrom(r)
-		w.Close()
+		_, e := w.ReadFrom(r)
+		keep(e)
+		keep(w.Close())
 	})
 	if allocs != 0 {
 		t.Errorf("ReadFrom a 64 KiB message: %v allocations, want 0", allocs)
+	}
+	if err != nil || w.Size() != want.Size {
+		t.Errorf("ReadFrom a 64 KiB message: Size() = %d, error %v; want %d, nil", w.Size(), err, want.Size)
 	}
 }

@@ -244,23 +244,37 @@ func TestChunkWriterMode(t *testing.T) {
 
 func TestRawChunkWriterAllocs(t *testing.T) {
 	msg := bytes.Repeat(allOctets(), 1<<10) // 256 KiB
-	emit := func([]byte, bool) error { return nil }
+	var n int
+	emit := func(b []byte, _ bool) error { n += len(b); return nil }
 	w := wire.NewRawChunkWriter(64<<10, emit)
 	r := bytes.NewReader(msg)
 	w.ReadFrom(r) // allocates the ReadFrom buffer once
+	var err error
+	keep := func(e error) {
+		if err == nil {
+			err = e
+		}
+	}
 	allocs := testing.AllocsPerRun(10, func() {
+		n, err = 0, nil
 		w.Reset(emit)
 		for p := msg; len(p) > 0; p = p[min(len(p), 1000):] {
-			w.Write(p[:min(len(p), 1000)])
+			_, e := w.Write(p[:min(len(p), 1000)])
+			keep(e)
 		}
-		w.Close()
+		keep(w.Close())
 		w.Reset(emit)
 		r.Reset(msg)
-		w.ReadFrom(r)
-		w.Close()
+		_, e := w.ReadFrom(r)
+		keep(e)
+		keep(w.Close())
 	})
 	if allocs != 0 {
 		t.Errorf("raw ChunkWriter: %v allocations per message, want 0", allocs)
+	}
+	// Zero allocations count only if both copies went through.
+	if err != nil || n != 2*len(msg) {
+		t.Errorf("raw ChunkWriter, a %d-octet message by Write then by ReadFrom: emitted %d octets, error %v; want %d, nil", len(msg), n, err, 2*len(msg))
 	}
 }
 
