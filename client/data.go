@@ -256,25 +256,20 @@ func (w *DataWriter) Close() error {
 			slog.Int64("octets", c.wire.Size()))
 		c.logSend(ctx, []byte("."), false)
 	}
-	c.pending = append(c.pending[:0], expect{verb: "end of data", stage: stageDataEnd})
-	c.inflight = 1
 	if err := c.bw.Flush(); err != nil {
 		// The end of the dot line is still in the buffer: it did not
 		// leave, so the server cannot have completed the message. The
 		// connection was lost before the end of data, not after it.
-		c.pending = c.pending[:0]
-		c.inflight = 0
 		w.setErr(&ConnError{Op: "end of data", Err: err})
 		return w.err
 	}
-	r, err := c.read(ctx, c.pending[0])
-	c.pending = c.pending[:0]
-	c.inflight = 0
+	// Nothing else is pending: Data and Send read every other reply first.
+	r, err := c.read(ctx, expect{verb: "end of data", stage: stageDataEnd})
 	if err == nil {
 		w.reply = r.Clone()
 		c.tx = txState{}
-	} else if _, ok := err.(*reply.Error); ok {
-		w.reply = err.(*reply.Error).Reply
+	} else if re, ok := err.(*reply.Error); ok {
+		w.reply = re.Reply
 		c.tx = txState{}
 		// Some servers keep the transaction open after refusing the
 		// message: the next one starts with RSET (see Client.Mail).
