@@ -34,11 +34,11 @@ type loginConv struct {
 	sentUser           bool
 }
 
-func (c *loginConv) Start() (string, []byte, error) { return "LOGIN", nil, nil }
+func (c *loginConv) Start() (string, []byte, error) { return string(c.convName), nil, nil }
 
 func (c *loginConv) Next(challenge []byte) ([]byte, error) {
 	if c.rounds == 2 {
-		return nil, &Error{Mechanism: "LOGIN", Err: ErrUnexpectedChallenge}
+		return nil, c.fail(ErrUnexpectedChallenge)
 	}
 	c.rounds++
 	prompt := bytes.ToLower(challenge)
@@ -78,14 +78,14 @@ type cramConv struct {
 	done             bool
 }
 
-func (c *cramConv) Start() (string, []byte, error) { return "CRAM-MD5", nil, nil }
+func (c *cramConv) Start() (string, []byte, error) { return string(c.convName), nil, nil }
 
 func (c *cramConv) Next(challenge []byte) ([]byte, error) {
 	if c.done {
-		return nil, &Error{Mechanism: "CRAM-MD5", Err: ErrUnexpectedChallenge}
+		return nil, c.fail(ErrUnexpectedChallenge)
 	}
 	if len(challenge) == 0 {
-		return nil, &Error{Mechanism: "CRAM-MD5", Err: fmt.Errorf("empty challenge: %w", ErrMalformedChallenge)}
+		return nil, c.fail(fmt.Errorf("empty challenge: %w", ErrMalformedChallenge))
 	}
 	c.done = true
 	mac := hmac.New(md5.New, []byte(c.secret))

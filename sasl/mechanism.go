@@ -285,7 +285,7 @@ func From(name string, c gosasl.Client, exposesSecret bool) (Mechanism, error) {
 		strength: strength,
 		exposes:  exposesSecret,
 		start: func(context.Context, *Session) (Conversation, error) {
-			return &adapter{convName: convName(name), name: name, c: c}, nil
+			return &adapter{convName: convName(name), c: c}, nil
 		},
 	}, nil
 }
@@ -293,28 +293,27 @@ func From(name string, c gosasl.Client, exposesSecret bool) (Mechanism, error) {
 // adapter turns a go-sasl client into a Conversation.
 type adapter struct {
 	convName
-	name string
-	c    gosasl.Client
+	c gosasl.Client
 }
 
 func (a *adapter) Start() (string, []byte, error) {
 	mech, ir, err := a.c.Start()
 	if err != nil {
-		return "", nil, &Error{Mechanism: a.name, Err: err}
+		return "", nil, a.fail(err)
 	}
-	if mech != "" && !strings.EqualFold(mech, a.name) {
-		return "", nil, &Error{Mechanism: a.name, Err: fmt.Errorf("go-sasl client started mechanism %q", mech)}
+	if mech != "" && !strings.EqualFold(mech, string(a.convName)) {
+		return "", nil, a.fail(fmt.Errorf("go-sasl client started mechanism %q", mech))
 	}
-	return a.name, ir, nil
+	return string(a.convName), ir, nil
 }
 
 func (a *adapter) Next(challenge []byte) ([]byte, error) {
 	resp, err := a.c.Next(challenge)
 	if errors.Is(err, gosasl.ErrUnexpectedServerChallenge) {
-		return nil, &Error{Mechanism: a.name, Err: ErrUnexpectedChallenge}
+		return nil, a.fail(ErrUnexpectedChallenge)
 	}
 	if err != nil {
-		return nil, &Error{Mechanism: a.name, Err: err}
+		return nil, a.fail(err)
 	}
 	return resp, nil
 }
@@ -322,8 +321,12 @@ func (a *adapter) Next(challenge []byte) ([]byte, error) {
 func (a *adapter) Finish(bool) error { return nil }
 
 // convName is embedded in conversations so that printing one shows only
-// its mechanism's name, never the credentials it holds.
+// its mechanism's name, never the credentials it holds. It is also the
+// name their Start returns and their errors carry.
 type convName string
 
 func (n convName) String() string   { return "sasl.Conversation(" + string(n) + ")" }
 func (n convName) GoString() string { return n.String() }
+
+// fail returns err as an [*Error] of the conversation's mechanism.
+func (n convName) fail(err error) error { return &Error{Mechanism: string(n), Err: err} }

@@ -161,28 +161,27 @@ func (m *oauthMechanism) begin(ctx context.Context, s *Session, refresh bool) (C
 		}
 		ir = fmt.Appendf(ir, "\x01auth=Bearer %s\x01\x01", token)
 	}
-	return &oauthConv{convName: convName(m.name), name: m.name, ir: ir}, nil
+	return &oauthConv{convName: convName(m.name), ir: ir}, nil
 }
 
 type oauthConv struct {
 	convName
-	name string
-	ir   []byte
-	fail *OAuthError
+	ir     []byte
+	failed *OAuthError
 }
 
-func (c *oauthConv) Start() (string, []byte, error) { return c.name, c.ir, nil }
+func (c *oauthConv) Start() (string, []byte, error) { return string(c.convName), c.ir, nil }
 
 func (c *oauthConv) Next(challenge []byte) ([]byte, error) {
-	if c.fail != nil {
-		return nil, &Error{Mechanism: c.name, Err: ErrUnexpectedChallenge}
+	if c.failed != nil {
+		return nil, c.fail(ErrUnexpectedChallenge)
 	}
 	var e OAuthError
 	if err := json.Unmarshal(challenge, &e); err != nil || e.Status == "" {
-		return nil, &Error{Mechanism: c.name, Err: fmt.Errorf("error challenge is not a JSON object with a status: %w", ErrMalformedChallenge)}
+		return nil, c.fail(fmt.Errorf("error challenge is not a JSON object with a status: %w", ErrMalformedChallenge))
 	}
-	c.fail = &e
-	if c.name == "XOAUTH2" {
+	c.failed = &e
+	if c.convName == "XOAUTH2" {
 		return []byte{}, nil
 	}
 	// RFC 7628 section 3.2.3: the client answers an error with a single
@@ -191,10 +190,10 @@ func (c *oauthConv) Next(challenge []byte) ([]byte, error) {
 }
 
 func (c *oauthConv) Finish(success bool) error {
-	if success || c.fail == nil {
+	if success || c.failed == nil {
 		return nil
 	}
-	return &Error{Mechanism: c.name, Err: c.fail}
+	return c.fail(c.failed)
 }
 
 // appendSASLName appends s with "," and "=" escaped as in RFC 5801's

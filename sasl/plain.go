@@ -28,7 +28,7 @@ func Plain(identity, username, password string) Mechanism {
 			case strings.ContainsRune(identity+username+password, 0):
 				return nil, &Error{Mechanism: "PLAIN", Err: fmt.Errorf("NUL byte in a field: %w", ErrInvalidCredentials)}
 			}
-			return &adapter{convName: "PLAIN", name: "PLAIN", c: gosasl.NewPlainClient(identity, username, password)}, nil
+			return &adapter{convName: "PLAIN", c: gosasl.NewPlainClient(identity, username, password)}, nil
 		},
 	}
 }
@@ -48,7 +48,7 @@ func External(identity string) Mechanism {
 			if !utf8.ValidString(identity) || strings.ContainsRune(identity, 0) {
 				return nil, &Error{Mechanism: "EXTERNAL", Err: fmt.Errorf("identity is not valid UTF-8 without NUL: %w", ErrInvalidCredentials)}
 			}
-			return &adapter{convName: "EXTERNAL", name: "EXTERNAL", c: gosasl.NewExternalClient(identity)}, nil
+			return &adapter{convName: "EXTERNAL", c: gosasl.NewExternalClient(identity)}, nil
 		},
 	}
 }
@@ -69,7 +69,7 @@ func Anonymous(trace string) Mechanism {
 			if !utf8.ValidString(trace) || strings.ContainsRune(trace, 0) || utf8.RuneCountInString(trace) > maxTrace {
 				return nil, &Error{Mechanism: "ANONYMOUS", Err: fmt.Errorf("trace is not 0 to 255 UTF-8 characters without NUL: %w", ErrInvalidCredentials)}
 			}
-			return &adapter{convName: "ANONYMOUS", name: "ANONYMOUS", c: gosasl.NewAnonymousClient(trace)}, nil
+			return &adapter{convName: "ANONYMOUS", c: gosasl.NewAnonymousClient(trace)}, nil
 		},
 	}
 }

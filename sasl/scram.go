@@ -109,7 +109,7 @@ func newSCRAM(name string, strength Strength, plus bool, creds *scramCredentials
 			default:
 				conv = client.NewConversation()
 			}
-			return &scramConv{convName: convName(name), name: name, conv: conv}, nil
+			return &scramConv{convName: convName(name), conv: conv}, nil
 		},
 	}
 }
@@ -123,16 +123,16 @@ func plusNotOffered(s *Session, name string) bool {
 
 type scramConv struct {
 	convName
-	name   string
 	conv   *scram.ClientConversation
 	step   int
 	nonce  string // the client nonce, from the client-first message
 	failed bool
 }
 
+// fail marks the conversation failed and returns err as an [*Error].
 func (c *scramConv) fail(err error) error {
 	c.failed = true
-	return &Error{Mechanism: c.name, Err: err}
+	return c.convName.fail(err)
 }
 
 func (c *scramConv) Start() (string, []byte, error) {
@@ -147,7 +147,7 @@ func (c *scramConv) Start() (string, []byte, error) {
 	// client-first-message: gs2-header "n=" saslname ",r=" nonce; the
 	// nonce is the last attribute and contains no ",".
 	c.nonce = first[strings.LastIndex(first, ",r=")+3:]
-	return c.name, []byte(first), nil
+	return string(c.convName), []byte(first), nil
 }
 
 func (c *scramConv) Next(challenge []byte) ([]byte, error) {
@@ -195,7 +195,7 @@ func (c *scramConv) Next(challenge []byte) ([]byte, error) {
 
 func (c *scramConv) Finish(success bool) error {
 	if success && c.step != 3 {
-		return &Error{Mechanism: c.name, Err: ErrIncomplete}
+		return c.convName.fail(ErrIncomplete)
 	}
 	return nil
 }
