@@ -125,49 +125,52 @@ func (m *oauthMechanism) Refresh() Mechanism {
 }
 
 func (m *oauthMechanism) begin(ctx context.Context, s *Session, refresh bool) (Conversation, error) {
+	fail := convName(m.name).fail
 	if m.ts == nil {
-		return nil, &Error{Mechanism: m.name, Err: fmt.Errorf("nil token source: %w", ErrInvalidCredentials)}
+		return nil, fail(fmt.Errorf("nil token source: %w", ErrInvalidCredentials))
 	}
 	if hasControl(m.username) {
-		return nil, &Error{Mechanism: m.name, Err: fmt.Errorf("control character in username: %w", ErrInvalidCredentials)}
+		return nil, fail(fmt.Errorf("control character in username: %w", ErrInvalidCredentials))
 	}
 	token, err := m.ts.Token(ctx, refresh)
 	if err != nil {
-		return nil, &Error{Mechanism: m.name, Err: err}
+		return nil, fail(err)
 	}
 	if !isB64Token(token) {
-		return nil, &Error{Mechanism: m.name, Err: fmt.Errorf("token is not an RFC 6750 b64token: %w", ErrInvalidCredentials)}
+		return nil, fail(fmt.Errorf("token is not an RFC 6750 b64token: %w", ErrInvalidCredentials))
 	}
-	var ir []byte
 	if m.name == "XOAUTH2" {
-		ir = fmt.Appendf(nil, "user=%s\x01auth=Bearer %s\x01\x01", m.username, token)
-	} else {
-		ir = append(ir, "n,"...)
-		if m.username != "" {
-			ir = append(ir, "a="...)
-			ir = appendSASLName(ir, m.username)
-		}
-		ir = append(ir, ',')
-		if s.ServerName != "" {
-			if hasControl(s.ServerName) {
-				return nil, &Error{Mechanism: m.name, Err: fmt.Errorf("control character in server name %q", s.ServerName)}
-			}
-			ir = append(ir, "\x01host="...)
-			ir = append(ir, s.ServerName...)
-		}
-		if s.Port > 0 && s.Port <= 65535 {
-			ir = append(ir, "\x01port="...)
-			ir = strconv.AppendInt(ir, int64(s.Port), 10)
-		}
-		ir = fmt.Appendf(ir, "\x01auth=Bearer %s\x01\x01", token)
+		ir := fmt.Appendf(nil, "user=%s\x01auth=Bearer %s\x01\x01", m.username, token)
+		return &oauthConv{convName: "XOAUTH2", ir: ir, ack: []byte{}}, nil
 	}
-	return &oauthConv{convName: convName(m.name), ir: ir}, nil
+	if hasControl(s.ServerName) {
+		return nil, fail(fmt.Errorf("control character in server name %q", s.ServerName))
+	}
+	ir := []byte("n,")
+	if m.username != "" {
+		ir = append(ir, "a="...)
+		ir = appendSASLName(ir, m.username)
+	}
+	ir = append(ir, ',')
+	if s.ServerName != "" {
+		ir = append(ir, "\x01host="...)
+		ir = append(ir, s.ServerName...)
+	}
+	if s.Port > 0 && s.Port <= 65535 {
+		ir = append(ir, "\x01port="...)
+		ir = strconv.AppendInt(ir, int64(s.Port), 10)
+	}
+	ir = fmt.Appendf(ir, "\x01auth=Bearer %s\x01\x01", token)
+	// RFC 7628 section 3.2.3: the client answers an error with a single
+	// %x01 and the server then fails the exchange.
+	return &oauthConv{convName: "OAUTHBEARER", ir: ir, ack: []byte{0x01}}, nil
 }
 
 type oauthConv struct {
 	convName
-	ir     []byte
-	failed *OAuthError
+	ir     []byte      // initial response
+	ack    []byte      // response to the server's error challenge
+	failed *OAuthError // the server's error challenge, once received
 }
 
 func (c *oauthConv) Start() (string, []byte, error) { return string(c.convName), c.ir, nil }
@@ -181,12 +184,7 @@ func (c *oauthConv) Next(challenge []byte) ([]byte, error) {
 		return nil, c.fail(fmt.Errorf("error challenge is not a JSON object with a status: %w", ErrMalformedChallenge))
 	}
 	c.failed = &e
-	if c.convName == "XOAUTH2" {
-		return []byte{}, nil
-	}
-	// RFC 7628 section 3.2.3: the client answers an error with a single
-	// %x01 and the server then fails the exchange.
-	return []byte{0x01}, nil
+	return c.ack, nil
 }
 
 func (c *oauthConv) Finish(success bool) error {
