@@ -166,21 +166,10 @@ func (c *scramConv) Next(challenge []byte) ([]byte, error) {
 		c.step = 2
 		return []byte(resp), nil
 	case 2:
-		s := string(challenge)
-		if e, ok := strings.CutPrefix(s, "e="); ok {
-			if i := strings.IndexByte(e, ','); i >= 0 {
-				e = e[:i]
-			}
-			return nil, c.fail(fmt.Errorf("server error %q: %w", e, ErrServerFailure))
+		if err := checkServerFinal(challenge); err != nil {
+			return nil, c.fail(err)
 		}
-		v, ok := strings.CutPrefix(s, "v=")
-		if i := strings.IndexByte(v, ','); i >= 0 {
-			v = v[:i]
-		}
-		if _, err := base64.StdEncoding.DecodeString(v); !ok || err != nil || v == "" {
-			return nil, c.fail(fmt.Errorf("server-final-message without a base64 v= attribute: %w", ErrMalformedChallenge))
-		}
-		if _, err := c.conv.Step(s); err != nil || !c.conv.Valid() {
+		if _, err := c.conv.Step(string(challenge)); err != nil || !c.conv.Valid() {
 			return nil, c.fail(ErrServerSignature)
 		}
 		c.step = 3
@@ -196,6 +185,23 @@ func (c *scramConv) Next(challenge []byte) ([]byte, error) {
 func (c *scramConv) Finish(success bool) error {
 	if success && c.step != 3 {
 		return c.convName.fail(ErrIncomplete)
+	}
+	return nil
+}
+
+// checkServerFinal validates the form of a SCRAM server-final-message (RFC
+// 5802 section 7): "e=" reports the server's failure, otherwise "v=" must
+// carry a base64 server signature, which the caller then verifies.
+func checkServerFinal(msg []byte) error {
+	s := string(msg)
+	if e, ok := strings.CutPrefix(s, "e="); ok {
+		e, _, _ = strings.Cut(e, ",")
+		return fmt.Errorf("server error %q: %w", e, ErrServerFailure)
+	}
+	v, ok := strings.CutPrefix(s, "v=")
+	v, _, _ = strings.Cut(v, ",")
+	if _, err := base64.StdEncoding.DecodeString(v); !ok || err != nil || v == "" {
+		return fmt.Errorf("server-final-message without a base64 v= attribute: %w", ErrMalformedChallenge)
 	}
 	return nil
 }
