@@ -94,31 +94,15 @@ func Dribble(s string, delay time.Duration) Step {
 // and, without its CRLF, starts with prefix. The comparison is exact and
 // case-sensitive.
 func Expect(prefix string) Step {
-	return step("Expect("+quote(prefix)+")", func(ss *session) error {
-		line, err := ss.readCommand()
-		if err != nil {
-			return err
-		}
-		if !strings.HasPrefix(line, prefix) {
-			return fmt.Errorf("got %q, want a line starting with %q", line, prefix)
-		}
-		return nil
-	})
+	return expectLine("Expect("+quote(prefix)+")", "a line starting with "+strconv.Quote(prefix),
+		func(line string) bool { return strings.HasPrefix(line, prefix) })
 }
 
 // ExpectLine reads one line from the client and fails unless it is exactly
 // line followed by CRLF.
 func ExpectLine(line string) Step {
-	return step("ExpectLine("+quote(line)+")", func(ss *session) error {
-		got, err := ss.readCommand()
-		if err != nil {
-			return err
-		}
-		if got != line {
-			return fmt.Errorf("got %q, want %q", got, line)
-		}
-		return nil
-	})
+	return expectLine("ExpectLine("+quote(line)+")", strconv.Quote(line),
+		func(got string) bool { return got == line })
 }
 
 // ExpectRegexp reads one line from the client and fails unless it ends in
@@ -126,13 +110,19 @@ func ExpectLine(line string) Step {
 // ExpectRegexp panics if pattern does not compile.
 func ExpectRegexp(pattern string) Step {
 	re := regexp.MustCompile(pattern)
-	return step("ExpectRegexp("+quote(pattern)+")", func(ss *session) error {
+	return expectLine("ExpectRegexp("+quote(pattern)+")", "a match for "+strconv.Quote(pattern), re.MatchString)
+}
+
+// expectLine makes a step that reads one CRLF-terminated line and fails,
+// saying it wanted want, unless ok accepts the line without its CRLF.
+func expectLine(name, want string, ok func(line string) bool) Step {
+	return step(name, func(ss *session) error {
 		line, err := ss.readCommand()
 		if err != nil {
 			return err
 		}
-		if !re.MatchString(line) {
-			return fmt.Errorf("got %q, want a match for %q", line, pattern)
+		if !ok(line) {
+			return fmt.Errorf("got %q, want %s", line, want)
 		}
 		return nil
 	})
