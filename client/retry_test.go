@@ -407,14 +407,15 @@ func (d *refuseFirst) DialContext(ctx context.Context, network, addr string) (ne
 // dot.
 func TestSendMailRetriesLocalFailures(t *testing.T) {
 	tests := []struct {
-		name      string
-		scripts   []smtptest.Script
-		dialer    func(t *testing.T) interface{ dials() int }
-		timeouts  Timeouts
-		body      string // "" means testMessage
-		dials     int    // connections opened
-		delivered int    // messages the server received whole
-		check     func(error) bool
+		name       string
+		scripts    []smtptest.Script
+		dialer     func(t *testing.T) interface{ dials() int }
+		timeouts   Timeouts
+		readBuffer int    // the server's SO_RCVBUF, if positive
+		body       string // "" means testMessage
+		dials      int    // connections opened
+		delivered  int    // messages the server received whole
+		check      func(error) bool
 	}{
 		{
 			name:    "connection refused, then the server is up",
@@ -444,10 +445,18 @@ func TestSendMailRetriesLocalFailures(t *testing.T) {
 		{
 			// The body is larger than the socket buffers, so that writing
 			// it fails before the final dot is sent.
+			// Small socket buffers on both sides: the body cannot all
+			// land in kernel buffers before the hang-up, so the write
+			// fails before the final dot, whatever the machine's TCP
+			// autotuning.
 			name: "hang-up after 354, then a session",
 			scripts: []smtptest.Script{
 				script(plainHello, envelopeSteps, steps(smtptest.Close())),
 				deliverScript(),
+			},
+			readBuffer: 16 << 10,
+			dialer: func(t *testing.T) interface{ dials() int } {
+				return &countingDialer{sndbuf: 16 << 10}
 			},
 			body:  testMessage + strings.Repeat(strings.Repeat("x", 900)+"\r\n", 2<<10),
 			dials: 2, delivered: 1,
@@ -475,7 +484,7 @@ func TestSendMailRetriesLocalFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := smtptest.Start(t, &smtptest.Options{Timeout: 2 * time.Second}, tt.scripts...)
+			srv := smtptest.Start(t, &smtptest.Options{Timeout: 2 * time.Second, ReadBuffer: tt.readBuffer}, tt.scripts...)
 			opts := plain(&Options{Timeouts: tt.timeouts})
 			opts.Retry = fastRetry
 			var d interface{ dials() int } = &countingDialer{}

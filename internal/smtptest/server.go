@@ -31,6 +31,12 @@ type Options struct {
 	// DefaultTimeout.
 	Timeout time.Duration
 
+	// ReadBuffer, if positive, is the receive buffer size set on every
+	// accepted connection (SO_RCVBUF), so that a test can make a client's
+	// writes block once the server stops reading instead of landing in
+	// kernel buffers.
+	ReadBuffer int
+
 	// TLSConfig, if not nil, is the server side TLS configuration used by
 	// StartTLS and ImplicitTLS, for example to cap the protocol version. If
 	// it has no certificate, the server's own certificate is used. The
@@ -45,6 +51,7 @@ type Server struct {
 	ln      net.Listener
 	scripts []Script
 	timeout time.Duration
+	rcvbuf  int
 	implTLS bool
 	tlsConf *tls.Config
 	ca      *authority
@@ -80,6 +87,7 @@ func NewServer(opts *Options, scripts ...Script) (*Server, error) {
 		ln:       ln,
 		scripts:  scripts,
 		timeout:  opts.Timeout,
+		rcvbuf:   opts.ReadBuffer,
 		implTLS:  opts.ImplicitTLS,
 		ca:       ca,
 		done:     make(chan struct{}),
@@ -227,6 +235,12 @@ func (s *Server) serve() {
 		s.conn = c
 		s.perConn = append(s.perConn, nil)
 		s.mu.Unlock()
+		if tc, ok := c.(*net.TCPConn); ok && s.rcvbuf > 0 {
+			if err := tc.SetReadBuffer(s.rcvbuf); err != nil {
+				s.fail(&StepError{Conn: i, Step: -1, Name: "accept", Err: err})
+				return
+			}
+		}
 
 		if err := s.play(i, c, script); err != nil {
 			s.fail(err)
