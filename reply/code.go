@@ -54,6 +54,7 @@ const (
 const (
 	CodeNoMailService    Code = 521 // host does not accept mail (RFC 7504)
 	CodeEncryptionNeeded Code = 523 // encryption needed (RFC 5248, enhanced code X.7.10)
+	CodeAccountDisabled  Code = 525 // user account disabled (RFC 5248, enhanced code X.7.13)
 	CodeDomainNoMail     Code = 556 // domain does not accept mail (RFC 7504)
 )
 
@@ -92,6 +93,7 @@ var codeNames = map[Code]string{
 	CodeEncryptionRequired:     "CodeEncryptionRequired",
 	CodeNoMailService:          "CodeNoMailService",
 	CodeEncryptionNeeded:       "CodeEncryptionNeeded",
+	CodeAccountDisabled:        "CodeAccountDisabled",
 	CodeDomainNoMail:           "CodeDomainNoMail",
 }
 

@@ -18,7 +18,7 @@ var allCodes = []Code{
 	CodeParamsNotRecognized, CodeAuthSucceeded, CodeAuthContinue,
 	CodePasswordTransition, CodeTempAuthFailure, CodeAuthRequired,
 	CodeMechanismTooWeak, CodeAuthCredentialsInvalid, CodeEncryptionRequired,
-	CodeNoMailService, CodeEncryptionNeeded, CodeDomainNoMail,
+	CodeNoMailService, CodeEncryptionNeeded, CodeAccountDisabled, CodeDomainNoMail,
 }
 
 func TestCodeConstants(t *testing.T) {
@@ -28,7 +28,7 @@ func TestCodeConstants(t *testing.T) {
 		500, 501, 502, 503, 504, 550, 551, 552, 553, 554, 555,
 		235, 334, 432, 454, 530, 534, 535, 538, // RFC 4954
 		521, 556, // RFC 7504
-		523, // RFC 5248
+		523, 525, // RFC 5248
 	}
 	have := map[Code]bool{}
 	for _, c := range allCodes {

@@ -1,6 +1,9 @@
 package reply
 
-import "bytes"
+import (
+	"bytes"
+	"time"
+)
 
 // Error is a reply of class 4 or 5 returned as a Go error, together with
 // the command that received it.
@@ -84,23 +87,58 @@ func (e *Error) Is(target error) bool {
 	return ok && e.kinds()&k != 0
 }
 
-// Retry returns the advice of [RetryFor] for e: [RetryNewConnection] for a
-// 421, [RetryAfterStartTLS] when the reply asks for TLS,
-// [RetryAfterAuth] when it asks for authentication, [RetryLater] for any
-// other transient (4xx) reply and [RetryNever] otherwise.
+// Retry returns the advice of [RetryFor] for e, from the kinds of its
+// reply, in this order: [RetryNever] for a 4xx whose text says retrying
+// will not succeed (Yahoo's "421 4.7.0 [TSS09] ... permanently deferred");
+// [RetryNewConnection] for a 421; [RetryAfterStartTLS] when the reply asks
+// for TLS; [RetryAfterAuth] when it asks for authentication; [RetryLater]
+// for any other transient (4xx) reply, rate limiting included (see
+// [RetryDelay] for the pause); and [RetryNever] otherwise, so a permanent
+// policy rejection or unavailable mailbox or domain is never retried.
+// A transient policy rejection or unavailable mailbox (Postfix's 450 for a
+// hostname it cannot look up now, a soft bounce) is [RetryLater]: RFC 5321
+// section 4.2.1 lets the client try a 4yz again.
 func (e *Error) Retry() Retry {
 	k := e.kinds()
+	transient := e.Reply.Code.Class() == ClassTransient
 	switch {
+	case transient && e.saysNoRetry():
+		return RetryNever
 	case k&kindServiceClosing != 0:
 		return RetryNewConnection
 	case k&kindTLSRequired != 0:
 		return RetryAfterStartTLS
 	case k&kindAuthRequired != 0:
 		return RetryAfterAuth
-	case e.Reply.Code.Class() == ClassTransient:
+	case transient:
 		return RetryLater
 	}
 	return RetryNever
+}
+
+// RetryDelay returns the shortest pause advised before the retry that
+// [Error.Retry] advises: [RateLimitedDelay] for a rate limited reply,
+// [TransientDelay] for any other reply whose advice is [RetryLater], and 0
+// otherwise (retry at once on a new connection, after STARTTLS or AUTH, or
+// never).
+func (e *Error) RetryDelay() time.Duration {
+	switch e.Retry() {
+	case RetryLater, RetryNewConnection:
+		if e.kinds()&kindRateLimited != 0 {
+			return RateLimitedDelay
+		}
+		if e.Retry() == RetryLater {
+			return TransientDelay
+		}
+	}
+	return 0
+}
+
+// saysNoRetry reports whether the text says that retrying will not help.
+func (e *Error) saysNoRetry() bool {
+	var buf [256]byte
+	c := classifier{text: appendLower(buf[:0], e.Reply.text)}
+	return c.has(noRetry...)
 }
 
 // kinds classifies e's reply; see classify.

@@ -90,7 +90,9 @@ var explainedKinds = []kindName{
 	{kindMailboxFull, "mailbox-full", 0},
 	{kindMessageTooLarge, "message-too-large", 0},
 	{kindMailboxUnavailable, "mailbox-unavailable", 0},
+	{kindDomainUnavailable, "domain-unavailable", 0},
 	{kindRateLimited, "rate-limited", ClassTransient},
+	{kindPolicy, "policy-rejection", 0},
 }
 
 // kindName is a kind and its key in the catalog files.
@@ -362,6 +364,18 @@ func kindOverrides(k kind, e EnhancedCode) bool {
 	return false
 }
 
+// textOverrides reports whether the text of r names a cause that
+// contradicts its enhanced code: the kinds k of the whole reply differ from
+// those of its codes alone (Orange's "552 5.1.1 Boite du destinataire
+// pleine" is a full mailbox, Gmail's "421 4.7.29 ... not sent over a TLS
+// connection" is not the registry's ARC failure), so the kind explains it
+// better than the enhanced code.
+func textOverrides(cmd string, r *Reply, k kind) bool {
+	codes := Reply{Code: r.Code, Enhanced: r.Enhanced}
+	const causes = kindAccess | kindMailbox | kindDomainUnavailable | kindRateLimited | kindPolicy
+	return k&causes != 0 && k&causes != classify(cmd, &codes)&causes
+}
+
 // Explain returns help about e's reply in the language lang (see
 // [Languages]), taking into account the command that received it and the
 // kinds of the reply (the classification rules of [ErrTransient]). The
@@ -381,12 +395,13 @@ func kindOverrides(k kind, e EnhancedCode) bool {
 //     whatever the command. Not a mail system (X.3.x) or network (X.4.x)
 //     code of a rate limited reply, nor a network code of a reply whose
 //     mailbox is unavailable: the kind says better what to do ("421 4.3.2
-//     Connection rate limit exceeded"). X.7.8, X.7.9 and X.7.12 in answer
+//     Connection rate limit exceeded"). Nor a code whose reply's text
+//     names another cause ("552 5.1.1 ... mailbox full"). X.7.8, X.7.9 and X.7.12 in answer
 //     to a known command other than AUTH are ignored in every step, as
 //     the classification rules ignore them.
 //  3. The reply's kind, in this order: TLS required, authentication
 //     required, temporary authentication failure, mailbox full, message
-//     too large, mailbox unavailable, rate limited. So "530 5.7.0 Must
+//     too large, mailbox unavailable, domain unavailable, rate limited. So "530 5.7.0 Must
 //     issue a STARTTLS command first" is about TLS, "454 Throttling
 //     failure" after MAIL FROM and "451 4.7.1 Greylisting in action" are
 //     rate limiting, and "454 4.7.0" after AUTH is a temporary
@@ -396,7 +411,9 @@ func kindOverrides(k kind, e EnhancedCode) bool {
 //     its meaning: 454 after STARTTLS (TLS not available), 550 after DATA
 //     or the message data (the message, not a mailbox, is refused) and 554
 //     as the greeting (the server refuses this client).
-//  5. [Reply.Explain]: the enhanced code, the reply code, the class.
+//  5. A policy rejection whose enhanced code names no detail ("550
+//     Administrative prohibition", "554 5.7.0 Blocked").
+//  6. [Reply.Explain]: the enhanced code, the reply code, the class.
 //
 // Explanations of enhanced codes and kinds that serve both failure
 // classes (all but 4.s.d and 5.s.d entries, and the transient-only kinds
@@ -431,13 +448,15 @@ func (c *catalog) explainError(e *Error) (Explanation, string) {
 	}
 	k := e.kinds()
 	if enh.Detail != 0 && (enh.Subject != SubjectPolicy || enh.Detail != 1) &&
-		!kindOverrides(k, enh) {
+		!kindOverrides(k, enh) && !textOverrides(e.Command, r, k) {
 		if x, key, ok := c.explainEnhanced(enh); ok {
 			return x, key
 		}
 	}
 	for _, kn := range explainedKinds {
 		switch {
+		case kn.k == kindPolicy:
+			// The broadest kind: after the command's own entries.
 		case k&kn.k == 0:
 		case kn.class == 0:
 			return c.withNote(c.kinds[kn.k], class), "kind:" + kn.name
@@ -447,6 +466,9 @@ func (c *catalog) explainError(e *Error) (Explanation, string) {
 	}
 	if ce, ok := c.commands[commandKey{r.Code, v}]; ok {
 		return ce.x, "command:" + ce.key
+	}
+	if k&kindPolicy != 0 && enh.Detail == 0 {
+		return c.withNote(c.kinds[kindPolicy], class), "kind:policy-rejection"
 	}
 	return c.explainReply(r)
 }

@@ -433,6 +433,8 @@ var (
 	mechanismWeakX79 = wantExplanation{"enhanced:X.7.9", "Authentication mechanism too weak", "Mecanismo de autenticación demasiado débil"}
 	messageTooLarge  = wantExplanation{"kind:message-too-large", "Message too large", "Mensaje demasiado grande"}
 	mailboxUnavail   = wantExplanation{"kind:mailbox-unavailable", "Mailbox unavailable", "Buzón no disponible"}
+	policyRejection  = wantExplanation{"kind:policy-rejection", "Refused by policy", "Rechazado por política"}
+	policy471        = wantExplanation{"enhanced:4.7.1", "Temporarily refused by policy", "Rechazo temporal por política"}
 	serviceNotAvail  = wantExplanation{"code:421", "Service not available, closing connection", "Servicio no disponible, cerrando la conexión"}
 	localError       = wantExplanation{"code:451", "Local error in processing", "Error local de procesamiento"}
 	tlsNotAvailable  = wantExplanation{"command:454@STARTTLS", "TLS not available", "TLS no disponible"}
@@ -462,9 +464,9 @@ func TestErrorExplain(t *testing.T) {
 		{"", "454 4.7.0 TLS not available due to temporary reason\r\n", "STARTTLS", tlsNotAvailable},
 		{"", "454 TLS not available due to temporary reason\r\n", "STARTTLS", tlsNotAvailable},
 		{"", "454 4.3.0 Try again later\r\n", "VRFY", temporary454},
-		// Postfix soft-bouncing a relay denial: the predicates call a
-		// transient X.7.x refusal rate limiting.
-		{"", "454 4.7.1 <x@elsewhere.test>: Relay access denied\r\n", "RCPT TO", rateLimited},
+		// Postfix soft-bouncing a relay denial: a policy rejection,
+		// transient or not.
+		{"", "454 4.7.1 <x@elsewhere.test>: Relay access denied\r\n", "RCPT TO", policy471},
 
 		// Greylisting and throttling: transient, whatever the enhanced code.
 		{"greylisting 451", "", "RCPT TO", rateLimited},
@@ -476,7 +478,7 @@ func TestErrorExplain(t *testing.T) {
 		{"", "421 4.7.0 postfix.example.test Error: too many connections from 127.0.0.1\r\n", "greeting", rateLimited},
 		{"gmail rate limited", "", "end of data", wantExplanation{"enhanced:X.7.28", "Mail flood detected", "Avalancha de correo detectada"}},
 		{"", "450-4.2.1 The user you are trying to contact is receiving mail at a rate that\r\n450 4.2.1 message at a later point.\r\n", "RCPT TO",
-			wantExplanation{"enhanced:4.2.1", "Mailbox temporarily unavailable", "Buzón no disponible temporalmente"}},
+			rateLimited},
 
 		// 530 and friends: TLS or authentication.
 		{"postfix TLS required", "", "MAIL FROM", tlsRequired},
@@ -518,12 +520,12 @@ func TestErrorExplain(t *testing.T) {
 		// Enhanced codes that describe the server, or that RFC 4954
 		// defines for AUTH only, give way to what the reply means here.
 		{"", "554 5.7.9 Message not accepted for policy reasons.  See https://postmaster.yahooinc.com/error-codes\r\n", "end of data",
-			wantExplanation{"code:554", "Transaction failed", "Transacción fallida"}},
+			policyRejection},
 		{"", "554 5.7.9 Message not accepted for policy reasons.\r\n", "AUTH", mechanismWeakX79},
 		{"", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DB5EUR03FT000.eop-EUR03.prod.protection.outlook.com]\r\n", "RCPT TO", mailboxUnavail},
 		{"", "421 4.3.2 Connection rate limit exceeded.\r\n", "greeting", rateLimited},
 		{"", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup\r\n", "RCPT TO",
-			wantExplanation{"enhanced:X.1.10", "Recipient address accepts no mail", "La dirección del destinatario no acepta correo"}},
+			mailboxUnavail},
 		{"", "432 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded\r\n", "end of data", rateLimited},
 		{"", "421 4.4.5 Service unavailable, concurrency limit reached\r\n", "greeting", rateLimited},
 		{"", "421 4.4.5 Server busy, try again later.\r\n", "MAIL FROM",
@@ -608,5 +610,42 @@ func TestErrorExplainRealReplies(t *testing.T) {
 	var nilError *Error
 	if got, want := nilError.Explain("en"), (Reply{}).Explain("en"); got != want {
 		t.Errorf("(*Error)(nil).Explain(\"en\").Title = %q, want %q", got.Title, want.Title)
+	}
+}
+
+// Every entry of the IANA registry (data/enhanced.tsv) and every reply
+// code of RFC 5321, 3207, 4954, 7504 and 5248 has an explanation of its
+// own in every language, in both failure classes.
+func TestExplainEveryRegisteredCode(t *testing.T) {
+	reg := registry()
+	if len(reg.order) < 80 {
+		t.Fatalf("registry has %d codes, want the 80 of the IANA registry", len(reg.order))
+	}
+	for _, k := range reg.order {
+		for _, class := range []Class{ClassTransient, ClassPermanent} {
+			e := EnhancedCode{Class: class, Subject: k.subject, Detail: k.detail}
+			for _, lang := range Languages() {
+				x, ok := ExplainEnhanced(e, lang)
+				if !ok {
+					t.Errorf("ExplainEnhanced(%v, %q) = _, false, want an explanation of its own", e, lang)
+					continue
+				}
+				checkExplanation(t, "ExplainEnhanced("+e.String()+", "+lang+")", x)
+			}
+		}
+	}
+	rfcCodes := []Code{
+		// RFC 5321 section 4.2.2 and 4.2.3.
+		211, 214, 220, 221, 250, 251, 252, 354, 421, 450, 451, 452, 455, 500, 501, 502, 503, 504,
+		550, 551, 552, 553, 554, 555,
+		// RFC 3207, RFC 4954, RFC 7504, RFC 5248.
+		235, 334, 432, 454, 530, 534, 535, 538, 521, 556, 523, 525,
+	}
+	for _, code := range rfcCodes {
+		for _, lang := range Languages() {
+			if _, ok := Explain(code, lang); !ok {
+				t.Errorf("Explain(%v, %q) = _, false, want an explanation", code, lang)
+			}
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"time"
 )
 
 // Retry is advice on whether and how an operation that failed may be tried
@@ -78,4 +79,30 @@ func RetryFor(err error) Retry {
 		return RetryNewConnection
 	}
 	return RetryNever
+}
+
+// The pauses [RetryDelay] advises.
+const (
+	// TransientDelay is the pause before retrying a transient failure
+	// that is not rate limiting: long enough for a restarted or
+	// reconfigured server, short enough for a greylisting one.
+	TransientDelay = time.Minute
+	// RateLimitedDelay is the pause before retrying after a rate limit or
+	// greylisting: postgrey's default greylisting delay (300 s), and
+	// Microsoft's and Gmail's advice to slow down and retry later.
+	RateLimitedDelay = 5 * time.Minute
+)
+
+// RetryDelay returns the shortest pause advised before the retry that
+// [RetryFor] advises for err: an error in err's chain with a method
+// RetryDelay() time.Duration decides ([*Error] has one:
+// [RateLimitedDelay] for a rate limited reply, [TransientDelay] for another
+// transient reply); otherwise 0. A retry loop waits at least this long,
+// with its own back-off on top.
+func RetryDelay(err error) time.Duration {
+	var d interface{ RetryDelay() time.Duration }
+	if errors.As(err, &d) {
+		return d.RetryDelay()
+	}
+	return 0
 }

@@ -1,7 +1,8 @@
 // Command replies reads a few real SMTP replies, copied from well-known
 // servers, and prints what a program can learn from each with package
 // reply: the class, the enhanced status code and its description, the
-// predicates that hold, the retry advice and a one-line explanation.
+// predicates that hold, the retry advice (with the pause worth waiting)
+// and a one-line explanation.
 //
 // It needs no network:
 //
@@ -31,6 +32,16 @@ var samples = []struct{ server, command, wire string }{
 	{"Postfix", "RCPT TO", "550 5.1.1 <nosuch@example.test>: Recipient address rejected: User unknown in virtual mailbox table\r\n"},
 	{"milter-greylist", "RCPT TO", "451 4.7.1 Greylisting in action, please come back later\r\n"},
 	{"Postfix", "greeting", "421 4.7.0 postfix.example.test Error: too many connections from 127.0.0.1\r\n"},
+	// The text names the cause, whatever the enhanced code says.
+	{"Yandex", "RCPT TO", "550 5.7.1 No such user!\r\n"},
+	{"Orange", "RCPT TO", "552 5.1.1 Boite du destinataire pleine. Recipient overquota. OFR_417 [417]\r\n"},
+	// Refused for a stated policy reason, and a domain that does not exist.
+	{"Yahoo", "greeting", "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list; " +
+		"see https://postmaster.yahooinc.com/error-codes\r\n"},
+	{"Gmail", "RCPT TO", "553 5.1.2 We weren't able to find the recipient domain. Please check for any spelling errors. gsmtp\r\n"},
+	// Several kinds at once: closing, TLS required and rate limited.
+	{"Gmail", "end of data", "421-4.7.29 Your email has been rate limited because this message wasn't sent over a TLS\r\n" +
+		"421 4.7.29 connection. Gmail requires all bulk email senders to use TLS/SSL for SMTP connections. gsmtp\r\n"},
 }
 
 // predicates are the questions a program asks about a failure.
@@ -44,7 +55,8 @@ var predicates = []struct {
 	{"IsMechanismTooWeak", reply.IsMechanismTooWeak}, {"IsPasswordTransition", reply.IsPasswordTransition},
 	{"IsServiceClosing", reply.IsServiceClosing}, {"IsMailboxUnavailable", reply.IsMailboxUnavailable},
 	{"IsMailboxFull", reply.IsMailboxFull}, {"IsMessageTooLarge", reply.IsMessageTooLarge},
-	{"IsRateLimited", reply.IsRateLimited},
+	{"IsRateLimited", reply.IsRateLimited}, {"IsPolicyRejection", reply.IsPolicyRejection},
+	{"IsDomainUnavailable", reply.IsDomainUnavailable},
 }
 
 func main() {
@@ -83,7 +95,13 @@ func run(w io.Writer, lang string) error {
 			fmt.Fprintf(w, "  enhanced:   %s %s\n", r.Enhanced, r.Enhanced.Description())
 		}
 		fmt.Fprintf(w, "  predicates: %s\n", strings.Join(holds, " "))
-		fmt.Fprintf(w, "  retry:      %s\n", reply.RetryFor(e))
+		// RetryDelay is the shortest pause worth waiting: longer for a
+		// rate limit than for another transient failure.
+		if d := reply.RetryDelay(e); d > 0 {
+			fmt.Fprintf(w, "  retry:      %s, after at least %s\n", reply.RetryFor(e), d)
+		} else {
+			fmt.Fprintf(w, "  retry:      %s\n", reply.RetryFor(e))
+		}
 		fmt.Fprintf(w, "  explain:    %s. %s\n\n", x.Title, x.Fix)
 	}
 	return nil

@@ -42,7 +42,7 @@ func TestOutput(t *testing.T) {
 		`  class:      4xx transient failure`,
 		`  enhanced:   none`,
 		`  predicates: IsTemporary IsRateLimited`,
-		`  retry:      later`,
+		`  retry:      later, after at least 5m0s`,
 	}, {
 		`Postfix, RCPT TO: 550 5.1.1 <nosuch@example.test>: Recipient address rejected: User unknown in virtual mailbox table`,
 		`  class:      5xx permanent failure`,
@@ -54,19 +54,51 @@ func TestOutput(t *testing.T) {
 		`  class:      4xx transient failure`,
 		`  enhanced:   4\.7\.1 \S.*`,
 		`  predicates: IsTemporary IsRateLimited`,
-		`  retry:      later`,
+		`  retry:      later, after at least 5m0s`,
 	}, {
 		`Postfix, greeting: 421 4.7.0 postfix.example.test Error: too many connections from 127.0.0.1`,
 		`  class:      4xx transient failure`,
 		`  enhanced:   4\.7\.0 \S.*`,
 		`  predicates: IsTemporary IsServiceClosing IsRateLimited`,
-		`  retry:      on a new connection`,
+		`  retry:      on a new connection, after at least 5m0s`,
+	}, {
+		`Yandex, RCPT TO: 550 5.7.1 No such user!`,
+		`  class:      5xx permanent failure`,
+		`  enhanced:   5\.7\.1 \S.*`,
+		`  predicates: IsPermanent IsMailboxUnavailable`,
+		`  retry:      never`,
+	}, {
+		`Orange, RCPT TO: 552 5.1.1 Boite du destinataire pleine. Recipient overquota. OFR_417 [417]`,
+		`  class:      5xx permanent failure`,
+		`  enhanced:   5\.1\.1 \S.*`,
+		`  predicates: IsPermanent IsMailboxFull`,
+		`  retry:      never`,
+	}, {
+		`Yahoo, greeting: 553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list; see https://postmaster.yahooinc.com/error-codes`,
+		`  class:      5xx permanent failure`,
+		`  enhanced:   5\.7\.1 \S.*`,
+		`  predicates: IsPermanent IsPolicyRejection`,
+		`  retry:      never`,
+	}, {
+		`Gmail, RCPT TO: 553 5.1.2 We weren't able to find the recipient domain. Please check for any spelling errors. gsmtp`,
+		`  class:      5xx permanent failure`,
+		`  enhanced:   5\.1\.2 \S.*`,
+		`  predicates: IsPermanent IsDomainUnavailable`,
+		`  retry:      never`,
+	}, {
+		`Gmail, end of data: 421 4.7.29 Your email has been rate limited because this message wasn't sent over a TLS\nconnection. Gmail requires all bulk email senders to use TLS/SSL for SMTP connections. gsmtp`,
+		`  class:      4xx transient failure`,
+		`  enhanced:   4\.7\.29 \S.*`,
+		`  predicates: IsTemporary IsTLSRequired IsServiceClosing IsRateLimited`,
+		`  retry:      on a new connection, after at least 5m0s`,
 	}}
 	// The title of each explanation, in English: Error.Explain knows the
 	// command, so SES's 454 after MAIL FROM is a rate limit, not a
 	// temporary authentication failure.
 	titles := []string{"Authentication required", "Authentication credentials invalid", "Rate limited or greylisted",
-		"Bad destination mailbox address", "Rate limited or greylisted", "Rate limited or greylisted"}
+		"Bad destination mailbox address", "Rate limited or greylisted", "Rate limited or greylisted",
+		"Mailbox unavailable", "Mailbox full", "Delivery not authorized", "Bad destination system address",
+		"Encryption required first"}
 	en, es := output(t, "en"), output(t, "es")
 	if len(en) != len(want) || len(es) != len(want) {
 		t.Fatalf("run printed %d blocks in English and %d in Spanish, want %d", len(en), len(es), len(want))

@@ -58,7 +58,8 @@ func TestTransientRecipients(t *testing.T) {
 			{"greylist@" + domain, reply.CodeMailboxBusy, "4.7.1", reply.IsRateLimited, "IsRateLimited"},
 			{"tempfail@" + domain, reply.CodeLocalError, "4.3.0", nil, ""},
 			{"full@" + domain, reply.CodeInsufficientStorage, "4.2.2", reply.IsMailboxFull, "IsMailboxFull"},
-			{"451-4.7.1@codes.test", reply.CodeLocalError, "4.7.1", reply.IsRateLimited, "IsRateLimited"},
+			// A 4.7.1 that states no reason is a deferral, not a rate limit.
+			{"451-4.7.1@codes.test", reply.CodeLocalError, "4.7.1", nil, ""},
 			{"450-4.2.0@codes.test", reply.CodeMailboxBusy, "4.2.0", nil, ""},
 			{"452@codes.test", reply.CodeInsufficientStorage, defaultEnh, nil, ""},
 		}
@@ -100,8 +101,8 @@ func TestSenderCodes(t *testing.T) {
 		c := dial(t, s.addr("PLAIN"), e.options(client.TLSNone))
 		_, err := c.Mail(ctx, "553-5.1.8@codes.test", nil)
 		checkRefusal(t, s, "Mail(553-5.1.8)", err, "MAIL FROM", reply.CodeMailboxNameInvalid, "5.1.8", reply.RetryNever)
-		if !reply.IsMailboxUnavailable(err) {
-			t.Errorf("%s: Mail(553-5.1.8): IsMailboxUnavailable(%v) = false, want true", s.name, err)
+		if !reply.IsDomainUnavailable(err) || reply.IsMailboxUnavailable(err) {
+			t.Errorf("%s: Mail(553-5.1.8): IsDomainUnavailable(%v) = false or IsMailboxUnavailable true, want a bad sender domain", s.name, err)
 		}
 		_, err = c.Mail(ctx, "451-4.3.0@codes.test", nil)
 		checkRefusal(t, s, "Mail(451-4.3.0)", err, "MAIL FROM", reply.CodeLocalError, "4.3.0", reply.RetryLater)
