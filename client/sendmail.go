@@ -51,6 +51,17 @@ func (p *RetryPolicy) delay(n int) time.Duration {
 	return half + rand.N(d-half+1)
 }
 
+// pause returns the pause before attempt n+1 after err: the back-off of
+// delay, two steps further along (four times longer, up to MaxDelay) when
+// the server said it is rate limiting ([reply.IsRateLimited]), as
+// [reply.RetryDelay] advises a longer wait for those.
+func (p *RetryPolicy) pause(n int, err error) time.Duration {
+	if reply.IsRateLimited(err) {
+		n += 2
+	}
+	return p.delay(n)
+}
+
 func (p *RetryPolicy) attempts() int {
 	if p.MaxAttempts <= 0 {
 		return defaultMaxAttempts
@@ -70,7 +81,8 @@ func (p *RetryPolicy) attempts() int {
 // timed out before the final "." was sent, so that nothing was delivered),
 // a protocol error, or a TLS handshake that failed on I/O. Attempts and
 // pauses follow opts.Retry ([RetryPolicy]: by default 3 attempts, pauses
-// from 1 s doubling up to 30 s, with jitter). It never retries a permanent
+// from 1 s doubling up to 30 s, with jitter; after a rate limiting reply
+// the pause is that of two attempts later, four times as long). It never retries a permanent
 // failure, invalid input, a TLS policy or certificate failure, a partial
 // delivery or an unknown outcome ([DeliveryUnknown], an error matching
 // [ErrDeliveryUnknown]: the server may have the message, and a retry could
@@ -105,7 +117,7 @@ func SendMail(ctx context.Context, addr string, opts *Options, env *Envelope, bo
 		default:
 			return res, err
 		}
-		t := time.NewTimer(policy.delay(n))
+		t := time.NewTimer(policy.pause(n, err))
 		select {
 		case <-ctx.Done():
 			t.Stop()

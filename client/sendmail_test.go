@@ -20,13 +20,23 @@ type countingDialer struct {
 	mu sync.Mutex
 	n  int
 	d  net.Dialer
+	// sndbuf, if positive, is the send buffer size (SO_SNDBUF) of every
+	// connection, so that writes block once the server stops reading.
+	sndbuf int
 }
 
 func (d *countingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	d.mu.Lock()
 	d.n++
 	d.mu.Unlock()
-	return d.d.DialContext(ctx, network, addr)
+	c, err := d.d.DialContext(ctx, network, addr)
+	if tc, ok := c.(*net.TCPConn); ok && d.sndbuf > 0 {
+		if err := tc.SetWriteBuffer(d.sndbuf); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, err
 }
 
 func (d *countingDialer) dials() int {
@@ -151,5 +161,21 @@ func TestRetryPolicyDelay(t *testing.T) {
 	}
 	if got := (&RetryPolicy{}).attempts(); got != 3 {
 		t.Errorf("default attempts = %d, want 3", got)
+	}
+}
+
+// After a rate limiting reply SendMail pauses as it would two attempts
+// later; after any other failure, as the back-off says.
+func TestRetryPolicyPauseRateLimited(t *testing.T) {
+	p := RetryPolicy{InitialDelay: time.Second, MaxDelay: time.Hour}
+	throttled := &reply.Error{Command: "MAIL FROM", Reply: reply.New(454, reply.EnhancedCode{}, "Throttling failure: Maximum sending rate exceeded.")}
+	plain := &reply.Error{Command: "MAIL FROM", Reply: reply.New(451, reply.EnhancedCode{Class: 4, Subject: 3, Detail: 0}, "Temporary local problem")}
+	for n := 1; n <= 3; n++ {
+		if d, lo, hi := p.pause(n, throttled), (2*time.Second<<n)/2, 2*time.Second<<n; d < lo || d > hi {
+			t.Errorf("pause(%d, rate limited) = %v, want within [%v, %v]", n, d, lo, hi)
+		}
+		if d, lo, hi := p.pause(n, plain), (time.Second<<(n-1))/2, time.Second<<(n-1); d < lo || d > hi {
+			t.Errorf("pause(%d, 451) = %v, want within [%v, %v]", n, d, lo, hi)
+		}
 	}
 }
