@@ -35,13 +35,18 @@
 //     of the reply (4xx may succeed later, 5xx will not).
 //   - reply.IsAuthRequired, IsTLSRequired, IsAuthFailed, IsAuthTemporary,
 //     IsMechanismTooWeak, IsPasswordTransition, IsServiceClosing,
-//     IsMailboxUnavailable, IsMailboxFull, IsMessageTooLarge and
-//     IsRateLimited: what kind of refusal it is, decided from the enhanced
-//     status code first, then the basic reply code, then a few documented
-//     phrases of the text (so "530 5.7.0 Must issue a STARTTLS command
-//     first" is TLS-required, not auth-required).
+//     IsMailboxUnavailable, IsMailboxFull, IsMessageTooLarge,
+//     IsRateLimited, IsPolicyRejection and IsDomainUnavailable: what kind
+//     of refusal it is, decided by one table of rules with a source each
+//     (reply/RULES.md) from the text, the enhanced status code, the basic
+//     code and the command; a text that names a cause wins over a code
+//     that says otherwise (so "530 5.7.0 Must issue a STARTTLS command
+//     first" is TLS-required, not auth-required, and "550 5.7.1 No such
+//     user!" an unknown mailbox, not a policy rejection).
 //   - reply.RetryFor: whether to try again never, after AUTH, after
-//     STARTTLS, on a new connection, or later with back-off.
+//     STARTTLS, on a new connection, or later with back-off;
+//     reply.RetryDelay: the shortest pause worth waiting (longer after a
+//     rate limit).
 //   - errors.AsType[*reply.Error](err): the reply and the command, whose Explain
 //     method says what it means and how to fix it, in English or Spanish.
 //
