@@ -3,6 +3,7 @@ module github.com/seed-e4e66a4f/smtp
 go 1.26.0
 
 require (
+	github.com/emersion/go-message v0.18.2
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
 	github.com/xdg-go/scram v1.4.0
