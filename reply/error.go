@@ -122,14 +122,15 @@ func (e *Error) Retry() Retry {
 // otherwise (retry at once on a new connection, after STARTTLS or AUTH, or
 // never).
 func (e *Error) RetryDelay() time.Duration {
-	switch e.Retry() {
-	case RetryLater, RetryNewConnection:
-		if e.kinds()&kindRateLimited != 0 {
-			return RateLimitedDelay
-		}
-		if e.Retry() == RetryLater {
-			return TransientDelay
-		}
+	r := e.Retry()
+	if r != RetryLater && r != RetryNewConnection {
+		return 0
+	}
+	switch {
+	case e.kinds()&kindRateLimited != 0:
+		return RateLimitedDelay
+	case r == RetryLater:
+		return TransientDelay
 	}
 	return 0
 }
