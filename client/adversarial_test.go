@@ -327,7 +327,7 @@ func TestAdversarial(t *testing.T) {
 		// --- AUTH ---
 		{name: "AUTH 334 with 1 MiB challenge", script: script(open("AUTH LOGIN"), steps(smtptest.ExpectLine("AUTH LOGIN"),
 			smtptest.Send("334 "+repeat("QUFB", 1<<18)+"\r\n"), closed)),
-			run: authLogin, check: isViolation(reply.ViolationLineTooLong), want: "ViolationLineTooLong", sent: ehloSent + "AUTH LOGIN\r\n"},
+			run: authLogin, check: isViolation(reply.ViolationLineTooLong), want: "ViolationLineTooLong", sent: ehloSent + "AUTH LOGIN\r\n", scriptFails: true},
 		{name: "AUTH 334 invalid base64", script: script(open("AUTH LOGIN"), steps(smtptest.ExpectLine("AUTH LOGIN"),
 			smtptest.Send("334 !!not base64!!\r\n"), smtptest.ExpectLine("*"), smtptest.Send("501 5.7.0 cancelled\r\n"), closed)),
 			run: authLogin, check: isAuthError(sasl.ErrMalformedChallenge), want: "*AuthError ErrMalformedChallenge",
