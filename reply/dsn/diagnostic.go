@@ -95,6 +95,7 @@ func commandIn(text string) string {
 		{"rcpt to", reply.CommandRcpt},
 		{"mail from", reply.CommandMail},
 		{"end of data", reply.CommandEndOfData},
+		{"final data", reply.CommandEndOfData},
 		{"end of message", reply.CommandEndOfData},
 		{"after data", reply.CommandData},
 		{"data command", reply.CommandData},
@@ -107,7 +108,7 @@ func commandIn(text string) string {
 		{"initial greeting", reply.CommandGreeting},
 		{"greeting", reply.CommandGreeting},
 	} {
-		for _, pre := range []string{"in reply to ", "after "} {
+		for _, pre := range []string{"in reply to ", "after ", "our "} {
 			if strings.Contains(t, pre+m.phrase) {
 				return m.cmd
 			}

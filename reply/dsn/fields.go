@@ -130,10 +130,16 @@ func (p *statusParser) finishRecipient() {
 var perMessage = map[string]bool{"reporting-mta": true, "dsn-gateway": true, "received-from-mta": true,
 	"arrival-date": true, "original-envelope-id": true}
 
+// perRecipient are the fields that can only open a recipient block, lower
+// case: in the first block of a part every other field, known or not
+// (X-Postfix-Queue-ID, X-Postfix-Sender), is per-message.
+var perRecipient = map[string]bool{"final-recipient": true, "original-recipient": true, "action": true,
+	"status": true, "diagnostic-code": true, "remote-mta": true}
+
 // field handles one unfolded field.
 func (p *statusParser) field(name, value string) {
 	key := strings.ToLower(name)
-	if perMessage[key] && p.cur == nil {
+	if p.cur == nil && (perMessage[key] || p.inMsg && !perRecipient[key]) {
 		p.messageField(key, name, value)
 		return
 	}
@@ -198,16 +204,17 @@ func (p *statusParser) field(name, value string) {
 const maxFields = 100
 
 // startsRecipient reports whether a field named key opens a new recipient
-// block although no blank line came first: a second Final-Recipient, or an
-// Original-Recipient after the current block's Final-Recipient (RFC 3464
-// writes Original-Recipient first).
+// block although no blank line came first: a second Final-Recipient, or
+// an Original-Recipient when the current block has one already or is
+// complete (RFC 3464 writes Original-Recipient first, Postfix after
+// Final-Recipient).
 func (p *statusParser) startsRecipient(key string) bool {
 	r := p.cur
 	switch key {
 	case "final-recipient":
 		return !r.FinalRecipient.IsZero()
 	case "original-recipient":
-		return !r.OriginalRecipient.IsZero() || !r.FinalRecipient.IsZero()
+		return !r.OriginalRecipient.IsZero() || !r.FinalRecipient.IsZero() && r.Action != ActionUnknown
 	}
 	return false
 }

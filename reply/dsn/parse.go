@@ -109,20 +109,23 @@ func (l *limitReader) Read(p []byte) (int, error) {
 // [*FormatError] for a message whose header cannot be read, or a
 // [*NotBounceError].
 func Parse(r io.Reader, opts *Options) (*Report, error) {
-	lr := &limitReader{r: r, n: opts.maxBytes()}
-	w := &walker{opts: opts}
-	ent, err := message.ReadWithOptions(lr, &message.ReadOptions{MaxHeaderBytes: min(opts.maxBytes(), 1<<20)})
-	if ent == nil {
+	// The whole message is read first, within MaxBytes: the fallbacks for
+	// broken MIME need the raw bytes.
+	raw, err := io.ReadAll(&limitReader{r: r, n: opts.maxBytes()})
+	if err != nil {
 		if errors.Is(err, errLimit) {
 			return nil, &LimitError{Limit: "MaxBytes", Max: opts.maxBytes()}
 		}
+		return nil, err
+	}
+	raw = normalize(raw)
+	w := &walker{opts: opts, raw: raw}
+	ent, err := message.ReadWithOptions(bytes.NewReader(raw), &message.ReadOptions{MaxHeaderBytes: min(opts.maxBytes(), 1<<20)})
+	if ent == nil {
 		return nil, &FormatError{Err: err}
 	}
 	w.top = ent.Header
 	if err := w.walk(ent, 0); err != nil {
-		if errors.Is(err, errLimit) {
-			return nil, &LimitError{Limit: "MaxBytes", Max: opts.maxBytes()}
-		}
 		// A broken multipart body: keep what was read before it.
 		w.broken = err
 	}
@@ -132,6 +135,7 @@ func Parse(r io.Reader, opts *Options) (*Report, error) {
 // walker visits the parts of a message.
 type walker struct {
 	opts       *Options
+	raw        []byte // the whole message, line endings normalised
 	top        message.Header
 	parts      int
 	status     [][]byte // delivery status parts, in order
@@ -225,10 +229,18 @@ func (w *walker) report() (*Report, error) {
 	if w.global {
 		rep.Format = FormatGlobalDSN
 	}
-	if len(w.status) > 0 {
-		for _, b := range w.status {
+	status := w.status
+	if len(status) == 0 {
+		// A delivery status part the MIME reader could not reach (a
+		// broken header or boundary in a part before it).
+		status = rawStatusParts(w.raw)
+	}
+	if len(status) > 0 {
+		for _, b := range status {
 			parseStatus(rep, b, w.opts)
 		}
+	}
+	if len(rep.Recipients) > 0 {
 		w.original(rep)
 		if w.broken != nil {
 			rep.Problems = append(rep.Problems, &FormatError{Err: w.broken})
@@ -240,17 +252,103 @@ func (w *walker) report() (*Report, error) {
 		return nil, &NotBounceError{Reason: "auto-reply"}
 	}
 	text := w.text
+	if text == nil || w.broken != nil {
+		text = append(append([]byte(nil), text...), rawBody(w.raw)...)
+	}
+	if rep, err, ok := parseSES(text); ok {
+		return rep, err
+	}
 	if rep, ok := parseQmail(text, w.opts); ok {
 		w.original(rep)
 		return rep, nil
 	}
 	if looksLikeBounce(w.top, text) {
-		if rep, ok := parseText(text, w.opts); ok {
+		// Delivery status fields quoted in the text (Amazon WorkMail's
+		// "Technical report:").
+		if b := embeddedStatus(text); b != nil {
+			rep := &Report{Format: FormatText}
+			parseStatus(rep, b, w.opts)
+			if len(rep.Recipients) > 0 {
+				rep.Problems = nil
+				w.original(rep)
+				return rep, nil
+			}
+		}
+		if rep, ok := parseText(text, w.top, w.opts); ok {
 			w.original(rep)
 			return rep, nil
 		}
 	}
 	return nil, &NotBounceError{Reason: "no delivery status"}
+}
+
+// rawStatusParts finds the delivery status parts of a message by their
+// Content-Type line in the raw bytes, for a message whose MIME structure
+// is broken before them: each is the text after the part's header up to
+// the next boundary line.
+func rawStatusParts(raw []byte) [][]byte {
+	var out [][]byte
+	lower := bytes.ToLower(raw)
+	for off := 0; len(out) < 8; {
+		i := bytes.Index(lower[off:], []byte("content-type: message/"))
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 1
+		rest := lower[i+len("content-type: message/"):]
+		if !bytes.HasPrefix(rest, []byte("delivery-status")) && !bytes.HasPrefix(rest, []byte("global-delivery-status")) {
+			continue
+		}
+		j := bytes.Index(raw[i:], []byte("\n\n"))
+		if j < 0 {
+			break
+		}
+		part := raw[i+j+2:]
+		if k := bytes.Index(part, []byte("\n--")); k >= 0 {
+			part = part[:k]
+		}
+		if len(part) > maxStatusBytes {
+			part = part[:maxStatusBytes]
+		}
+		out = append(out, part)
+	}
+	return out
+}
+
+// rawBody returns the raw bytes after the message header, at most
+// maxTextBytes.
+func rawBody(raw []byte) []byte {
+	i := bytes.Index(raw, []byte("\n\n"))
+	if i < 0 {
+		return nil
+	}
+	b := raw[i+2:]
+	if len(b) > maxTextBytes {
+		b = b[:maxTextBytes]
+	}
+	return b
+}
+
+// embeddedStatus returns the delivery status fields a text quotes, from
+// its first Final-Recipient or Reporting-MTA line on, when it quotes both
+// a Final-Recipient and a Status field; nil otherwise.
+func embeddedStatus(text []byte) []byte {
+	lower := bytes.ToLower(text)
+	fr := bytes.Index(lower, []byte("\nfinal-recipient:"))
+	if fr < 0 || !bytes.Contains(lower[fr:], []byte("\nstatus:")) {
+		return nil
+	}
+	start := fr + 1
+	if rm := bytes.Index(lower, []byte("\nreporting-mta:")); rm >= 0 && rm < fr {
+		start = rm + 1
+	}
+	end := len(text)
+	st := fr + bytes.Index(lower[fr:], []byte("\nstatus:"))
+	if k := bytes.Index(text[st:], []byte("\n\n")); k >= 0 {
+		end = st + k + 1
+	}
+	return text[start:end]
 }
 
 // original fills rep.Original from the returned headers, or from a copy

@@ -2,6 +2,7 @@ package dsn
 
 import (
 	"bytes"
+	"net/mail"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -24,6 +25,7 @@ var copySeparators = []string{
 	"--- original message follows",
 	"----- transcript of session follows -----", // sendmail: not a copy, but the end of the notice text
 	"original message headers:",                 // Microsoft
+	"message headers follow.",                   // DragonFly Mail Agent
 }
 
 // bounceSubjects and bounceSenders identify a plain-text bounce.
@@ -110,97 +112,297 @@ func parseQmail(text []byte, opts *Options) (*Report, bool) {
 	return rep, len(rep.Recipients) > 0
 }
 
-// parseText reads a plain-text bounce: each SMTP reply quoted on its own
-// line (after "Remote host said:", "<<<", "said:" or alone) belongs to the
-// last address named before it.
-func parseText(text []byte, opts *Options) (*Report, bool) {
+// parseText reads a plain-text bounce. It walks the notice line by line:
+// an address that opens a line ("<user@example.com>:", "user@example.com"
+// alone, "user@example.com: 550 ...") starts a recipient; the first SMTP
+// reply quoted after it ("host mx.example.com[192.0.2.1] said: 550 ...",
+// "<<< 550 ...", "Remote Server returned '550 ...'", "was: 550 ...",
+// a reply alone on its line) is that recipient's diagnostic, its indented
+// continuation lines joined; a recipient with no reply keeps the words
+// that follow its address. The addresses of an X-Failed-Recipients header
+// (Exim, Gmail) are failed recipients even when the text names them in a
+// form the walk does not see. Addresses of the bounce's own recipient (the
+// original sender) are never taken for failed recipients.
+func parseText(text []byte, h message.Header, opts *Options) (*Report, bool) {
 	body := cutCopy(string(text))
-	rep := &Report{Format: FormatText}
-	seen := map[string]bool{}
 	lines := strings.Split(strings.ReplaceAll(body, "\r", ""), "\n")
-	addr, cmd := "", ""
+	sender := map[string]bool{}
+	for _, a := range headerAddrs(h.Get("To")) {
+		sender[strings.ToLower(a)] = true
+	}
+	var rcpts []*textRcpt
+	byAddr := map[string]*textRcpt{}
+	var cur *textRcpt
+	add := func(addr string) *textRcpt {
+		k := strings.ToLower(addr)
+		if sender[k] {
+			return nil
+		}
+		if r := byAddr[k]; r != nil {
+			return r
+		}
+		if len(rcpts) >= opts.maxRecipients() {
+			return nil
+		}
+		r := &textRcpt{addr: addr}
+		byAddr[k] = r
+		rcpts = append(rcpts, r)
+		return r
+	}
+	for _, a := range headerAddrs(h.Get("X-Failed-Recipients")) {
+		add(a)
+	}
 	for i := 0; i < len(lines); i++ {
 		l := strings.TrimSpace(lines[i])
-		if a := addressIn(l); a != "" {
-			addr = a
-		}
-		if c := commandIn(l); c != "" {
-			cmd = c
-		}
-		said := replyStart(l)
-		if said == "" || addr == "" || seen[strings.ToLower(addr)] {
+		if l == "" {
 			continue
 		}
-		// A multi-line reply quoted line by line: "550-5.1.1 ...", then
-		// "550 5.1.1 ..." on the next lines.
-		for strings.HasPrefix(said[3:], "-") && i+1 < len(lines) {
-			next := replyStart(strings.TrimSpace(lines[i+1]))
-			if next == "" || next[:3] != said[:3] {
+		if a, rest := leadAddr(l); a != "" {
+			if r := add(a); r != nil {
+				cur = r
+				l = rest
+				if rest != "" && replyStart(rest) == "" && cur.note == "" {
+					cur.note = rest
+				}
+			}
+		}
+		if cur == nil {
+			continue
+		}
+		if c := commandIn(l); c != "" && cur.reply.Code == 0 {
+			cur.cmd = c
+		}
+		said := replyStart(l)
+		if said == "" {
+			if cur.reply.Code == 0 && cur.note != "" && len(cur.note) < 500 && isIndented(lines[i]) {
+				cur.note += " " + l
+			} else if cur.reply.Code == 0 && cur.note == "" && !isNoise(l) {
+				cur.note = l
+			}
+			continue
+		}
+		if cur.reply.Code != 0 {
+			continue
+		}
+		// The reply's continuation: "550-5.1.1 ..." lines, or the
+		// indented lines an MTA folded a long reply into.
+		for i+1 < len(lines) {
+			next := lines[i+1]
+			nt := strings.TrimSpace(next)
+			if nt == "" {
 				break
 			}
-			said += " " + next
+			if n := replyStart(nt); n != "" {
+				if len(said) < 4 || said[3] != '-' || n[:3] != said[:3] {
+					break
+				}
+				said += " " + n
+			} else if isIndented(next) && !strings.HasSuffix(strings.ToLower(said), "command)") {
+				if a, _ := leadAddr(nt); a != "" && !strings.EqualFold(a, cur.addr) {
+					break
+				}
+				said += " " + nt
+			} else {
+				break
+			}
 			i++
+			if len(said) > maxTextReply {
+				break
+			}
 		}
 		rr, ok := parseReplyText(said)
 		if !ok || (rr.Code.Class() != reply.ClassTransient && rr.Code.Class() != reply.ClassPermanent) {
 			continue
 		}
-		if len(rep.Recipients) >= opts.maxRecipients() {
-			rep.Problems = append(rep.Problems, &LimitError{Limit: "MaxRecipients", Max: int64(opts.maxRecipients())})
-			break
+		cur.reply, cur.said = rr, said
+		if c := commandIn(said); c != "" {
+			cur.cmd = c
 		}
-		seen[strings.ToLower(addr)] = true
-		r := Recipient{FinalRecipient: Address{Type: "rfc822", Addr: addr}, Action: ActionFailed,
-			Diagnostic: Diagnostic{Type: "smtp", Text: said, Reply: rr, Command: cmd}}
-		if rr.Code.Class() == reply.ClassTransient {
-			r.Action = ActionDelayed
+	}
+	rep := &Report{Format: FormatText}
+	for _, t := range rcpts {
+		r := Recipient{FinalRecipient: Address{Type: "rfc822", Addr: t.addr}, Action: ActionFailed}
+		if t.reply.Code != 0 {
+			r.Diagnostic = Diagnostic{Type: "smtp", Text: t.said, Reply: t.reply, Command: t.cmd}
+			if t.reply.Code.Class() == reply.ClassTransient {
+				r.Action = ActionDelayed
+			}
+		} else {
+			r.Diagnostic = Diagnostic{Text: t.note, Command: t.cmd}
+			if isDelayNotice(body) {
+				r.Action = ActionDelayed
+			}
 		}
 		r.Status = statusOf(&r)
 		rep.Recipients = append(rep.Recipients, r)
 	}
+	if len(rcpts) >= opts.maxRecipients() {
+		rep.Problems = append(rep.Problems, &LimitError{Limit: "MaxRecipients", Max: int64(opts.maxRecipients())})
+	}
 	return rep, len(rep.Recipients) > 0
 }
 
-// replyStart returns the SMTP reply a line quotes ("550 5.1.1 ...",
-// "Remote host said: 550 ...", "<<< 550 ...", "host x said: 550 ..."),
-// from its code on, or "".
-func replyStart(l string) string {
-	for _, pre := range []string{"remote host said:", "said:", "<<<", "remote server returned", "server replied:"} {
-		if i := strings.Index(strings.ToLower(l), pre); i >= 0 {
-			l = strings.TrimLeft(l[i+len(pre):], " '\"")
-			break
+// maxTextReply caps a reply joined from the lines of a plain-text bounce.
+const maxTextReply = 4 << 10
+
+// textRcpt is a recipient of a plain-text bounce being read.
+type textRcpt struct {
+	addr  string
+	note  string // the words after the address, when no reply is quoted
+	said  string
+	reply reply.Reply
+	cmd   string
+}
+
+// isIndented reports whether a raw line starts with white space.
+func isIndented(l string) bool { return l != "" && (l[0] == ' ' || l[0] == '\t') }
+
+// isNoise reports whether a line says nothing about a recipient: a rule,
+// a header-like line of the notice.
+func isNoise(l string) bool {
+	return strings.Trim(l, "-=*_ ") == "" || strings.HasPrefix(strings.ToLower(l), "technical details")
+}
+
+// isDelayNotice reports whether a notice says delivery is only delayed.
+func isDelayNotice(body string) bool {
+	t := strings.ToLower(body)
+	for _, s := range []string{"has been delayed", "delivery delayed", "will be retried", "still trying",
+		"warning message only", "not yet been delivered", "will keep trying"} {
+		if strings.Contains(t, s) {
+			return true
 		}
 	}
-	if len(l) >= 4 && isCode(l[:3]) && (l[3] == ' ' || l[3] == '-') && (l[0] == '4' || l[0] == '5') {
-		return l
+	return false
+}
+
+// replyStart returns the SMTP reply a line quotes, from its code on, or
+// "": a reply that opens the line ("550 5.1.1 ...", "550-...", a code
+// alone, Yahoo's "550: ..."), or one that follows a colon, a quote, an
+// opening parenthesis or "<<<" ("said: 550 ...", "returned '550 ...'").
+// The code must be of class 4 or 5, and what follows it must not be a
+// number (a reply code names no quantity).
+func replyStart(l string) string {
+	for i := 0; i+3 <= len(l); i++ {
+		if !isCode(l[i:i+3]) || (l[i] != '4' && l[i] != '5') {
+			continue
+		}
+		if i > 0 {
+			j := i - 1
+			for j >= 0 && l[j] == ' ' {
+				j--
+			}
+			if j < 0 || !(strings.ContainsRune(":'\"(", rune(l[j])) || j >= 2 && l[j-2:j+1] == "<<<") {
+				if j >= 0 {
+					continue
+				}
+			}
+		}
+		rest := l[i+3:]
+		switch {
+		case rest == "":
+			return l[i:]
+		case rest[0] == ':' && i == 0:
+			// Yahoo: "550: : User unknown".
+			return l[i:i+3] + " " + strings.TrimLeft(rest, ": ")
+		case rest[0] != ' ' && rest[0] != '-':
+			continue
+		}
+		after := strings.TrimLeft(rest[1:], " ")
+		if after != "" && after[0] >= '0' && after[0] <= '9' && !isEnhancedStart(after) && !strings.HasPrefix(after, l[i:i+3]+" ") {
+			continue
+		}
+		return strings.TrimRight(l[i:], "'\"")
 	}
 	return ""
 }
 
-// addressIn returns the email address a line names, in angle brackets or
-// as the line's only word; "" when there is none.
-func addressIn(l string) string {
-	if i := strings.IndexByte(l, '<'); i >= 0 {
-		if j := strings.IndexByte(l[i:], '>'); j > 0 {
-			if a := l[i+1 : i+j]; isAddr(a) {
-				return a
+// isEnhancedStart reports whether s starts with an enhanced status code,
+// "5.1.1".
+func isEnhancedStart(s string) bool {
+	return len(s) >= 5 && (s[0] == '2' || s[0] == '4' || s[0] == '5') && s[1] == '.' && s[2] >= '0' && s[2] <= '9'
+}
+
+// leadAddr returns the address that opens a line and the rest of the line
+// after it: "<user@example.com>: text", "user@example.com: text",
+// "\"user@example.com\":", "user@example.com (user@example.com)<mailto:...>",
+// "user@example.com on <date>". It also reads "Unknown user: addr" and the
+// addresses a notice names after "delivered to" or "delivery to".
+func leadAddr(l string) (addr, rest string) {
+	lower := strings.ToLower(l)
+	for _, intro := range []string{"unknown user: ", "wasn't delivered to ", "delivery to ", "not delivered to "} {
+		if j := strings.Index(lower, intro); j >= 0 {
+			j += len(intro)
+			if a, r := leadAddr(l[j:]); a != "" {
+				return a, r
+			}
+			w := strings.Fields(l[j:])
+			if len(w) > 0 {
+				if a := strings.Trim(w[0], "<>\"',:;."); isAddr(a) {
+					return a, ""
+				}
 			}
 		}
 	}
-	f := strings.Fields(l)
-	if len(f) == 1 {
-		a := strings.TrimSuffix(strings.Trim(f[0], "<>\"'"), ":")
-		if isAddr(a) {
-			return a
+	// A sentence that says delivery to a bracketed address failed:
+	// "There was an error delivering your mail to <user@example.com>."
+	if i := strings.IndexByte(l, '<'); i > 0 && containsAny(lower[:i], failureWords) {
+		if j := strings.IndexByte(l[i:], '>'); j > 0 && isAddr(l[i+1:i+j]) && !strings.HasSuffix(lower[:i], "from:") {
+			return l[i+1 : i+j], strings.TrimLeft(l[i+j+1:], ":. ")
 		}
 	}
-	return ""
+	word, rest, _ := strings.Cut(l, " ")
+	if strings.HasPrefix(word, "<") {
+		if j := strings.IndexByte(l, '>'); j > 0 {
+			word, rest = l[:j+1], l[j+1:]
+		}
+	}
+	a := strings.TrimSuffix(strings.Trim(strings.TrimSuffix(word, ":"), "<>\"'"), ":")
+	if !isAddr(a) {
+		return "", ""
+	}
+	rest = strings.TrimLeft(rest, ": ")
+	return a, rest
+}
+
+// failureWords are the words of a sentence that says delivery failed.
+var failureWords = []string{"error", "fail", "could not", "couldn't", "unable", "not deliver", "undeliver", "rejected", "did not reach"}
+
+// containsAny reports whether s contains one of words.
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// headerAddrs returns the addresses of a header value: a comma-separated
+// list, with or without display names.
+func headerAddrs(v string) []string {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	if list, err := mail.ParseAddressList(v); err == nil {
+		out := make([]string, 0, len(list))
+		for _, a := range list {
+			out = append(out, a.Address)
+		}
+		return out
+	}
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		if a := strings.Trim(f, "<>\"'"); isAddr(a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // isAddr reports whether a looks like local@domain.
 func isAddr(a string) bool {
 	at := strings.LastIndexByte(a, '@')
-	return at > 0 && at < len(a)-3 && strings.Contains(a[at:], ".") && !strings.ContainsAny(a, " \t<>()[],;")
+	return at > 0 && at < len(a)-3 && strings.Contains(a[at:], ".") && !strings.ContainsAny(a, " \t<>()[],;:\"'")
 }
 
 // cutCopy returns the text before the copy of the returned message.

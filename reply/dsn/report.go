@@ -24,11 +24,14 @@ const (
 	// FormatText is a plain-text bounce that quotes the remote server's
 	// SMTP reply, read as a best effort.
 	FormatText
+	// FormatSES is an Amazon SES bounce notification: the JSON document
+	// SES publishes to SNS, received as an email.
+	FormatSES
 )
 
-var formatNames = [...]string{FormatDSN: "dsn", FormatGlobalDSN: "global-dsn", FormatQmail: "qmail", FormatText: "text"}
+var formatNames = [...]string{FormatDSN: "dsn", FormatGlobalDSN: "global-dsn", FormatQmail: "qmail", FormatText: "text", FormatSES: "ses"}
 
-// String returns "dsn", "global-dsn", "qmail" or "text", and "Format(N)"
+// String returns "dsn", "global-dsn", "qmail", "text" or "ses", and "Format(N)"
 // for any other value.
 func (f Format) String() string {
 	if int(f) < len(formatNames) && formatNames[f] != "" {
