@@ -31,6 +31,10 @@ func parseReplyText(text string) (reply.Reply, bool) {
 		return reply.Reply{}, false
 	}
 	code := text[:3]
+	// Gmail's "554 554 5.7.0 Header error": the code written twice.
+	if len(text) > 8 && text[4:7] == code && text[7] == ' ' {
+		text = code + text[7:]
+	}
 	// Split where the code comes again, as the start of a line: "550-" or
 	// "550 " after a space.
 	var lines []string
@@ -92,8 +96,9 @@ func sanitize(s string) string {
 func commandIn(text string) string {
 	t := strings.ToLower(text)
 	for _, m := range []struct{ phrase, cmd string }{
-		{"rcpt to", reply.CommandRcpt},
+		{"rcpt", reply.CommandRcpt},
 		{"mail from", reply.CommandMail},
+		{"mail command", reply.CommandMail},
 		{"end of data", reply.CommandEndOfData},
 		{"final data", reply.CommandEndOfData},
 		{"end of message", reply.CommandEndOfData},

@@ -205,8 +205,9 @@ const maxFields = 100
 
 // startsRecipient reports whether a field named key opens a new recipient
 // block although no blank line came first: a second Final-Recipient, or
-// an Original-Recipient when the current block has one already or is
-// complete (RFC 3464 writes Original-Recipient first, Postfix after
+// an Original-Recipient when the current block has one already or has
+// its Final-Recipient and Status (RFC 3464 writes Original-Recipient
+// first; Postfix after Final-Recipient, Amazon SES after Action and
 // Final-Recipient).
 func (p *statusParser) startsRecipient(key string) bool {
 	r := p.cur
@@ -214,7 +215,7 @@ func (p *statusParser) startsRecipient(key string) bool {
 	case "final-recipient":
 		return !r.FinalRecipient.IsZero()
 	case "original-recipient":
-		return !r.OriginalRecipient.IsZero() || !r.FinalRecipient.IsZero() && r.Action != ActionUnknown
+		return !r.OriginalRecipient.IsZero() || !r.FinalRecipient.IsZero() && !r.Status.IsZero()
 	}
 	return false
 }

@@ -29,3 +29,20 @@ func normalize(raw []byte) []byte {
 	}
 	return out
 }
+
+// lowerASCII returns b with ASCII letters in lower case and every other
+// byte kept, so that an index into the result is an index into b
+// (bytes.ToLower may change the length of invalid or non-ASCII text).
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// lowerASCIIString is lowerASCII for a string.
+func lowerASCIIString(s string) string { return string(lowerASCII([]byte(s))) }

@@ -142,6 +142,7 @@ type walker struct {
 	global     bool     // a message/global-delivery-status part was seen
 	orig       *textproto.Header
 	text       []byte // the first text/plain part, or a plain body
+	html       []byte // the text of the first text/html part
 	reportType string // the report-type of a multipart/report
 	broken     error  // the multipart error that stopped the walk
 }
@@ -196,8 +197,46 @@ func (w *walker) walk(e *message.Entity, depth int) error {
 			}
 			w.text = b
 		}
+	case "text/html":
+		if w.html == nil {
+			b, err := readAtMost(e.Body, maxTextBytes)
+			if err != nil && !errors.Is(err, errTooLong) {
+				return err
+			}
+			w.html = htmlText(b)
+		}
 	}
 	return nil
+}
+
+// htmlText returns the text of an HTML part, for a bounce that has no
+// text/plain one: tags dropped (a <br>, <p>, <div>, <tr> or <li> ends a
+// line), the common entities decoded.
+func htmlText(b []byte) []byte {
+	var out []byte
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 {
+			out = append(out, b...)
+			break
+		}
+		out = append(out, b[:i]...)
+		j := bytes.IndexByte(b[i:], '>')
+		if j < 0 {
+			break
+		}
+		tag := bytes.ToLower(b[i+1 : i+j])
+		tag = bytes.TrimPrefix(tag, []byte("/"))
+		for _, t := range []string{"br", "p", "div", "tr", "li", "h1", "h2", "h3"} {
+			if bytes.HasPrefix(tag, []byte(t)) && (len(tag) == len(t) || tag[len(t)] == ' ' || tag[len(t)] == '/') {
+				out = append(out, '\n')
+				break
+			}
+		}
+		b = b[i+j+1:]
+	}
+	r := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", "\"", "&#39;", "'", "&nbsp;", " ", "&amp;", "&")
+	return []byte(r.Replace(string(out)))
 }
 
 var errTooLong = errors.New("dsn: part too long")
@@ -252,6 +291,9 @@ func (w *walker) report() (*Report, error) {
 		return nil, &NotBounceError{Reason: "auto-reply"}
 	}
 	text := w.text
+	if text == nil {
+		text = w.html
+	}
 	if text == nil || w.broken != nil {
 		text = append(append([]byte(nil), text...), rawBody(w.raw)...)
 	}
@@ -288,7 +330,7 @@ func (w *walker) report() (*Report, error) {
 // the next boundary line.
 func rawStatusParts(raw []byte) [][]byte {
 	var out [][]byte
-	lower := bytes.ToLower(raw)
+	lower := lowerASCII(raw)
 	for off := 0; len(out) < 8; {
 		i := bytes.Index(lower[off:], []byte("content-type: message/"))
 		if i < 0 {
@@ -334,7 +376,7 @@ func rawBody(raw []byte) []byte {
 // its first Final-Recipient or Reporting-MTA line on, when it quotes both
 // a Final-Recipient and a Status field; nil otherwise.
 func embeddedStatus(text []byte) []byte {
-	lower := bytes.ToLower(text)
+	lower := lowerASCII(text)
 	fr := bytes.Index(lower, []byte("\nfinal-recipient:"))
 	if fr < 0 || !bytes.Contains(lower[fr:], []byte("\nstatus:")) {
 		return nil
@@ -382,7 +424,7 @@ func (w *walker) original(rep *Report) {
 // best-effort report's separator line.
 func quotedHeader(text []byte) *textproto.Header {
 	for _, sep := range copySeparators {
-		if i := bytes.Index(bytes.ToLower(text), []byte(sep)); i >= 0 {
+		if i := bytes.Index(lowerASCII(text), []byte(sep)); i >= 0 {
 			rest := text[i:]
 			if j := bytes.IndexByte(rest, '\n'); j >= 0 {
 				rest = bytes.TrimLeft(rest[j+1:], "\r\n")

@@ -76,8 +76,10 @@ func parseQmail(text []byte, opts *Options) (*Report, bool) {
 		return nil, false
 	}
 	rep := &Report{Format: FormatQmail}
-	if host, _, ok := strings.Cut(strings.TrimPrefix(t, "Hi. This is the qmail-send program at "), "."); ok && !strings.ContainsAny(host, " \n") {
-		rep.ReportingMTA = MTA{Type: "dns", Name: host}
+	if f := strings.Fields(strings.TrimPrefix(t, "Hi. This is the qmail-send program at ")); len(f) > 0 {
+		if host := strings.TrimSuffix(f[0], "."); host != "" && !strings.ContainsAny(host, "<>()") {
+			rep.ReportingMTA = MTA{Type: "dns", Name: host}
+		}
 	}
 	body := cutCopy(t)
 	delayed := strings.Contains(body, "I'm still trying") || strings.Contains(body, "not been able to deliver")
@@ -135,11 +137,11 @@ func parseText(text []byte, h message.Header, opts *Options) (*Report, bool) {
 	var cur *textRcpt
 	add := func(addr string) *textRcpt {
 		k := strings.ToLower(addr)
-		if sender[k] {
-			return nil
-		}
 		if r := byAddr[k]; r != nil {
 			return r
+		}
+		if sender[k] {
+			return nil
 		}
 		if len(rcpts) >= opts.maxRecipients() {
 			return nil
@@ -149,7 +151,11 @@ func parseText(text []byte, h message.Header, opts *Options) (*Report, bool) {
 		rcpts = append(rcpts, r)
 		return r
 	}
-	for _, a := range headerAddrs(h.Get("X-Failed-Recipients")) {
+	failed := headerAddrs(h.Get("X-Failed-Recipients"))
+	for _, a := range failed {
+		// Named by the MTA itself: taken even when it is also the
+		// sender's address.
+		delete(sender, strings.ToLower(a))
 		add(a)
 	}
 	for i := 0; i < len(lines); i++ {
@@ -160,7 +166,6 @@ func parseText(text []byte, h message.Header, opts *Options) (*Report, bool) {
 		if a, rest := leadAddr(l); a != "" {
 			if r := add(a); r != nil {
 				cur = r
-				l = rest
 				if rest != "" && replyStart(rest) == "" && cur.note == "" {
 					cur.note = rest
 				}
@@ -173,6 +178,15 @@ func parseText(text []byte, h message.Header, opts *Options) (*Report, bool) {
 			cur.cmd = c
 		}
 		said := replyStart(l)
+		if said == "" && cur.reply.Code == 0 && cur.status.IsZero() && isEnhancedStart(l) {
+			// A status code without a reply code (GMX: "5.2.2
+			// <user@example.com>... Mailbox Full").
+			code, text, _ := strings.Cut(l, " ")
+			if e, err := reply.ParseEnhancedCode(code); err == nil && e.Class != 2 {
+				cur.status, cur.note = e, strings.TrimSpace(text)
+				continue
+			}
+		}
 		if said == "" {
 			if cur.reply.Code == 0 && cur.note != "" && len(cur.note) < 500 && isIndented(lines[i]) {
 				cur.note += " " + l
@@ -229,11 +243,14 @@ func parseText(text []byte, h message.Header, opts *Options) (*Report, bool) {
 			}
 		} else {
 			r.Diagnostic = Diagnostic{Text: t.note, Command: t.cmd}
-			if isDelayNotice(body) {
+			if t.status.Class == 4 || t.status.IsZero() && isDelayNotice(body) {
 				r.Action = ActionDelayed
 			}
 		}
-		r.Status = statusOf(&r)
+		r.Status = t.status
+		if r.Status.IsZero() {
+			r.Status = statusOf(&r)
+		}
 		rep.Recipients = append(rep.Recipients, r)
 	}
 	if len(rcpts) >= opts.maxRecipients() {
@@ -247,11 +264,13 @@ const maxTextReply = 4 << 10
 
 // textRcpt is a recipient of a plain-text bounce being read.
 type textRcpt struct {
-	addr  string
-	note  string // the words after the address, when no reply is quoted
-	said  string
-	reply reply.Reply
-	cmd   string
+	addr string
+	note string // the words after the address, when no reply is quoted
+	// status is an enhanced code quoted without a reply code.
+	status reply.EnhancedCode
+	said   string
+	reply  reply.Reply
+	cmd    string
 }
 
 // isIndented reports whether a raw line starts with white space.
@@ -260,7 +279,8 @@ func isIndented(l string) bool { return l != "" && (l[0] == ' ' || l[0] == '\t')
 // isNoise reports whether a line says nothing about a recipient: a rule,
 // a header-like line of the notice.
 func isNoise(l string) bool {
-	return strings.Trim(l, "-=*_ ") == "" || strings.HasPrefix(strings.ToLower(l), "technical details")
+	return strings.Trim(l, "-=*_ ") == "" || strings.HasPrefix(l, "---") && strings.HasSuffix(l, "---") ||
+		strings.HasPrefix(strings.ToLower(l), "technical details")
 }
 
 // isDelayNotice reports whether a notice says delivery is only delayed.
@@ -328,7 +348,7 @@ func isEnhancedStart(s string) bool {
 // "user@example.com on <date>". It also reads "Unknown user: addr" and the
 // addresses a notice names after "delivered to" or "delivery to".
 func leadAddr(l string) (addr, rest string) {
-	lower := strings.ToLower(l)
+	lower := lowerASCIIString(l)
 	for _, intro := range []string{"unknown user: ", "wasn't delivered to ", "delivery to ", "not delivered to "} {
 		if j := strings.Index(lower, intro); j >= 0 {
 			j += len(intro)
@@ -407,7 +427,7 @@ func isAddr(a string) bool {
 
 // cutCopy returns the text before the copy of the returned message.
 func cutCopy(t string) string {
-	lt := strings.ToLower(t)
+	lt := lowerASCIIString(t)
 	end := len(t)
 	for _, sep := range copySeparators {
 		if i := strings.Index(lt, sep); i >= 0 && i < end && !strings.HasPrefix(sep, "----- transcript") {
@@ -468,13 +488,13 @@ func fillFromText(rep *Report, text []byte) {
 		return
 	}
 	t := string(text)
-	lt := strings.ToLower(t)
+	lt := lowerASCIIString(t)
 	for i := range rep.Recipients {
 		r := &rep.Recipients[i]
 		if r.Diagnostic.Command != "" || r.Diagnostic.Reply.Code == 0 {
 			continue
 		}
-		addr := strings.ToLower(r.FinalRecipient.Addr)
+		addr := lowerASCIIString(r.FinalRecipient.Addr)
 		if addr == "" {
 			continue
 		}
