@@ -329,20 +329,33 @@ func classify(cmd string, r *Reply) kind {
 // domain isn't in my list of allowed rcpthosts (#5.7.1)", qmail-smtpd.c),
 // if its class is class, and the zero EnhancedCode otherwise.
 func qmailEnhanced(text []byte, class Class) EnhancedCode {
-	i := bytes.LastIndex(text, []byte("(#"))
-	if i < 0 {
+	ec, ok := QmailStatus(string(text))
+	if !ok || ec.Class != class {
 		return EnhancedCode{}
+	}
+	return ec
+}
+
+// QmailStatus returns the RFC 3463 status code that qmail and the servers
+// derived from it write in parentheses in a reply's text or a bounce's
+// words instead of an enhanced code: "Sorry, no mailbox here by that name.
+// (#5.1.1)" gives 5.1.1 (cr.yp.to/proto/qsbmf.txt). It reads the last
+// "(#" in text; ok is false when there is none or it holds no valid code.
+func QmailStatus(text string) (ec EnhancedCode, ok bool) {
+	i := strings.LastIndex(text, "(#")
+	if i < 0 {
+		return EnhancedCode{}, false
 	}
 	s := text[i+2:]
 	n := 0
 	for n < len(s) && (s[n] == '.' || '0' <= s[n] && s[n] <= '9') {
 		n++
 	}
-	ec, err := ParseEnhancedCode(string(s[:n]))
-	if err != nil || ec.Class != class {
-		return EnhancedCode{}
+	ec, err := ParseEnhancedCode(s[:n])
+	if err != nil {
+		return EnhancedCode{}, false
 	}
-	return ec
+	return ec, true
 }
 
 // enhancedOfClass returns r's enhanced code if it is valid and of the reply

@@ -457,16 +457,8 @@ func statusOf(r *Recipient) reply.EnhancedCode {
 	if !rr.Enhanced.IsZero() {
 		return rr.Enhanced
 	}
-	text := r.Diagnostic.Text
-	if i := strings.LastIndex(text, "(#"); i >= 0 {
-		s := text[i+2:]
-		n := 0
-		for n < len(s) && (s[n] == '.' || '0' <= s[n] && s[n] <= '9') {
-			n++
-		}
-		if e, err := reply.ParseEnhancedCode(s[:n]); err == nil {
-			return e
-		}
+	if e, ok := reply.QmailStatus(r.Diagnostic.Text); ok {
+		return e
 	}
 	switch rr.Code.Class() {
 	case reply.ClassTransient:
