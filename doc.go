@@ -6,6 +6,8 @@
 //   - [github.com/seed-e4e66a4f/smtp/reply]: typed replies (code, class,
 //     RFC 3463 enhanced code, text) and the predicates that tell a program
 //     what a reply means. A pure codec with no network code.
+//   - [github.com/seed-e4e66a4f/smtp/reply/dsn]: bounces (delivery status
+//     notifications) read into the same reply types.
 //   - [github.com/seed-e4e66a4f/smtp/client]: the SMTP session: greeting,
 //     EHLO, STARTTLS and implicit TLS, AUTH, the mail transaction and a
 //     high-level send.
