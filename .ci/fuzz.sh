@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every fuzz target of the module for FUZZTIME each (default 4s), one
+# after the other. .ci/run calls it so that a crash the mutator finds within
+# seconds, or a regression in a seed corpus, fails CI; a longer run, such as
+# FUZZTIME=10m .ci/fuzz.sh, is how the closing notes' figures are made.
+# A failing input is written to the package's testdata/fuzz directory, where
+# it becomes a seed that plain `go test` runs from then on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZTIME=${FUZZTIME:-4s}
+status=0
+# Each line is a package and a fuzz target in it, found from the sources so
+# that a new target is fuzzed without editing this script.
+targets=$(grep -rEo --include='*_test.go' '^func (Fuzz[A-Za-z0-9_]+)\(' . |
+	sed -E 's|^\./(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]+)\($|\1 \2|' | sort -u)
+n=0
+while read -r pkg fn; do
+	[ -n "$pkg" ] || continue
+	n=$((n + 1))
+	t0=$SECONDS
+	if go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" "./$pkg" > /tmp/fuzz-$fn.log 2>&1; then
+		printf '  ok    %-24s %-22s %3ss  %s\n' "$fn" "$pkg" $((SECONDS - t0)) "$(grep -Eo 'execs: [0-9]+' /tmp/fuzz-$fn.log | tail -1)"
+	else
+		status=1
+		printf '  FAIL  %-24s %s\n' "$fn" "$pkg"
+		tail -30 /tmp/fuzz-$fn.log
+	fi
+done <<< "$targets"
+echo "fuzz.sh: $n targets, ${FUZZTIME} each"
+exit $status
