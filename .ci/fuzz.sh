@@ -18,7 +18,7 @@ while read -r pkg fn; do
 	[ -n "$pkg" ] || continue
 	n=$((n + 1))
 	t0=$SECONDS
-	if go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" "./$pkg" > /tmp/fuzz-$fn.log 2>&1; then
+	if go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" -timeout 0 "./$pkg" > /tmp/fuzz-$fn.log 2>&1; then
 		printf '  ok    %-24s %-22s %3ss  %s\n' "$fn" "$pkg" $((SECONDS - t0)) "$(grep -Eo 'execs: [0-9]+' /tmp/fuzz-$fn.log | tail -1)"
 	else
 		status=1
