@@ -155,6 +155,29 @@ func (c *Client) Auth(ctx context.Context, mechs ...sasl.Mechanism) (reply.Reply
 	return r, err
 }
 
+// authFirst authenticates with Options.Auth before a transaction, in
+// AuthEager mode, when the session is not authenticated yet. It returns
+// the server's 235, or the zero Reply when it did nothing.
+func (c *Client) authFirst(ctx context.Context) (reply.Reply, error) {
+	if c.authed || len(c.opts.Auth) == 0 || c.opts.AuthMode == AuthOnDemand || c.err != nil || c.closed || c.tx.active {
+		return reply.Reply{}, nil
+	}
+	if !c.ext.Has("AUTH") {
+		detail := "credentials are configured (Options.Auth), so nothing was sent unauthenticated"
+		switch {
+		case c.authPreTLS:
+			detail += "; the server offered AUTH before STARTTLS but not after it: check its TLS and AUTH settings"
+		case c.tlsState == nil:
+			detail += "; the session has no TLS, and many servers offer AUTH only after STARTTLS"
+		default:
+			detail += "; check the port (587 with STARTTLS, or 465) and the server's AUTH settings"
+		}
+		detail += " (Options.AuthMode AuthOnDemand sends without authenticating when the server does not ask)"
+		return reply.Reply{}, &UnsupportedError{Extension: "AUTH", Option: "Options.Auth", Detail: detail}
+	}
+	return c.Auth(ctx)
+}
+
 // Authenticated reports whether the server accepted an AUTH exchange
 // ([Client.Auth], or Send's own) since the last EHLO. STARTTLS resets it:
 // the session after TLS starts unauthenticated.

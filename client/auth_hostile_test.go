@@ -271,6 +271,7 @@ func TestAuthCleartextAfterStrippedStartTLS(t *testing.T) {
 	log := &logCollector{}
 	opts := scriptedOpts(srv, TLSOpportunistic, log)
 	opts.Auth = sasl.Password(authUser, authPassword)
+	opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
 	c := dialScripted(t, srv, opts)
 
 	_, err := c.Auth(testCtx(t))

@@ -176,6 +176,9 @@ type Client struct {
 	ext      Extensions
 	tlsState *tls.ConnectionState
 	authed   bool // a 235 to AUTH since the last EHLO or HELO
+	// authPreTLS: the EHLO reply before STARTTLS advertised AUTH (for the
+	// error AuthEager gives when the one after it does not).
+	authPreTLS bool
 
 	pending  []expect // commands whose replies are not read yet, oldest first
 	inflight int      // how many of pending have been flushed

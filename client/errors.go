@@ -75,12 +75,19 @@ type UnsupportedError struct {
 	Extension string
 	// Option names the option that needs it, such as "NOTIFY".
 	Option string
+	// Detail, when not empty, says more: what was not done because of it,
+	// and where to look.
+	Detail string
 }
 
 // Error returns a message like "smtp: server does not support DSN (needed
-// for NOTIFY)".
+// for NOTIFY)", followed by the Detail when there is one.
 func (e *UnsupportedError) Error() string {
-	return "smtp: server does not support " + e.Extension + " (needed for " + e.Option + ")"
+	s := "smtp: server does not support " + e.Extension + " (needed for " + e.Option + ")"
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
 }
 
 // Retry returns [reply.RetryNever]: the same server gives the same answer.

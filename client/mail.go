@@ -175,13 +175,27 @@ type RcptOptions struct {
 // same and its reply decides. After a message the server accepted, no RSET
 // is sent: the transaction is over (RFC 5321 section 4.1.1.4).
 //
+// With Options.Auth set and the default [AuthEager], Mail authenticates
+// first, as [Client.Send] does, when the session is not authenticated yet.
+//
 // Errors: before anything is sent, an [*InputError] for an invalid address
-// or option, an [*UnsupportedError], a [*SizeError] or a [*TLSError];
+// or option, an [*UnsupportedError] (AUTH, with credentials and a server
+// that does not offer it), a [*SizeError] or a [*TLSError]; the errors of
+// [Client.Auth] when the authentication first fails;
 // a [*reply.Error] (Command "MAIL FROM") for a 4xx/5xx reply, returned
 // together with the reply; otherwise the errors of a broken connection
 // (see [Client]).
 func (c *Client) Mail(ctx context.Context, from string, opts *MailOptions) (reply.Reply, error) {
 	var tx txState
+	if c.err == nil && !c.closed {
+		// Invalid input is refused before AUTH too.
+		if _, err := c.mailLine(from, opts); err != nil {
+			return reply.Reply{}, err
+		}
+		if _, err := c.authFirst(ctx); err != nil {
+			return reply.Reply{}, err
+		}
+	}
 	if c.err == nil && !c.closed {
 		var err error
 		if tx, err = c.mailLine(from, opts); err != nil {

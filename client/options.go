@@ -84,12 +84,20 @@ type Options struct {
 	MaskAddresses bool
 
 	// Auth holds the credentials, as SASL mechanisms, that [Client.Auth]
-	// uses when called without mechanisms and that [Client.Send] uses to
-	// authenticate when the server answers 530 "authentication required".
+	// uses when called without mechanisms, and that [Client.Send],
+	// [Client.Mail] and [SendMail] authenticate with before the first
+	// MAIL FROM of the session (or, with [AuthOnDemand], when the server
+	// answers 530 "authentication required"; see AuthMode).
 	// For a password, sasl.Password(user, password) offers every password
 	// mechanism and the strongest one the server advertises (after TLS)
 	// is chosen. Nil means no credentials: Send returns the 530 error.
 	Auth []sasl.Mechanism
+
+	// AuthMode says when a Client with credentials authenticates. The zero
+	// value, [AuthEager], authenticates before the first transaction and
+	// refuses to send unauthenticated; [AuthOnDemand] waits for the server
+	// to ask.
+	AuthMode AuthMode
 
 	// AuthMechanism, when not empty, pins the mechanism (such as "PLAIN")
 	// that authentication must use; empty means the strongest usable one.
@@ -251,3 +259,26 @@ func (t *Timeouts) dial() time.Duration {
 	}
 	return t.Dial
 }
+
+// AuthMode says when a Client that has credentials ([Options].Auth)
+// authenticates.
+type AuthMode uint8
+
+const (
+	// AuthEager, the default, authenticates right after the session is
+	// set up, after TLS and before the first MAIL FROM ([Client.Send],
+	// [Client.Mail], [SendMail]), unless the session is already
+	// authenticated. A user who configured credentials expects
+	// authenticated submission: when the server does not advertise AUTH,
+	// the call fails with an [*UnsupportedError] for AUTH before any
+	// credential or any byte of the message is sent, and its text says
+	// whether AUTH was offered only before STARTTLS. It costs no round
+	// trip over waiting for the server's 530, and saves the two the
+	// refusal and the retry would take.
+	AuthEager AuthMode = iota
+	// AuthOnDemand authenticates only when the server asks: after a 530
+	// "authentication required", or a relay refusal from a server that
+	// advertised AUTH (see [Client.Send]). A server that never asks gets
+	// the message unauthenticated.
+	AuthOnDemand
+)

@@ -232,16 +232,23 @@ func (e *RecipientsError) Retry() reply.Retry {
 // its 354 to DATA, if any, is never used: the connection is closed).
 // After an accepted message Send sends no RSET.
 //
+// With Options.Auth set and the default [AuthEager], Send first
+// authenticates as [Client.Auth] does, unless the session is already
+// authenticated; Result.Auth holds the server's 235. When the server does
+// not advertise AUTH, Send returns an [*UnsupportedError] for AUTH and
+// sends nothing: no credential, no MAIL FROM, no byte of the message.
+//
 // Send recovers by itself from these refusals, once each, by ending the
 // transaction with RSET (when MAIL FROM was accepted), fixing the session
 // and sending the transaction again; Result.Recovered lists them:
 //
 //   - 530 "authentication required" ([reply.IsAuthRequired]) to MAIL FROM,
-//     RCPT TO or DATA, with Options.Auth set: Send authenticates as
-//     [Client.Auth] does. Without credentials it returns the
-//     [*reply.Error], whose [reply.RetryFor] advice is
-//     [reply.RetryAfterAuth].
-//   - Relay refused: with Options.Auth set, when the server advertised
+//     RCPT TO or DATA, with Options.Auth set and [AuthOnDemand]: Send
+//     authenticates as [Client.Auth] does. Without credentials it returns
+//     the [*reply.Error], whose [reply.RetryFor] advice is
+//     [reply.RetryAfterAuth]: a caller can then authenticate with
+//     [Client.Auth] and call Send again.
+//   - Relay refused: with Options.Auth set and [AuthOnDemand], when the server advertised
 //     AUTH, Send has not authenticated yet in this call, MAIL FROM was
 //     accepted and the server refused every recipient it sent RCPT TO
 //     for, each with a policy refusal, Send authenticates as above. A
@@ -287,13 +294,19 @@ func (c *Client) Send(ctx context.Context, env *Envelope, body io.Reader) (Resul
 		return res, &InputError{Field: "body", Reason: "nil reader"}
 	}
 	var recovered []error
-	var auth reply.Reply
+	auth, err := c.authFirst(ctx)
+	if err != nil {
+		return res, err
+	}
 	authTried, tlsTried := false, false
 	for {
 		canAuth := !authTried && !c.authed && len(c.opts.Auth) > 0
 		canTLS := !tlsTried && c.mode == TLSOpportunistic && c.tlsState == nil && c.ext.StartTLS()
 		res, trigger, err := c.transact(ctx, env, body, canAuth || canTLS)
-		res.Recovered, res.Auth = recovered, auth
+		res.Recovered = recovered
+		if auth.Code != 0 {
+			res.Auth = auth
+		}
 		if trigger == nil || c.err != nil || c.closed {
 			return res, err
 		}

@@ -75,6 +75,7 @@ func TestSendAuthenticatesAfterRelayDenied(t *testing.T) {
 	srv := smtptest.Start(t, nil, s)
 	opts := scriptedOpts(srv, TLSStartTLS, nil)
 	opts.Auth = sasl.Password(authUser, authPassword)
+	opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
 	c := dialScripted(t, srv, opts)
 	res, err := c.Send(testCtx(t), relayTo, strings.NewReader(testMessage))
 	if err != nil || res.State != DeliveryComplete {
@@ -181,6 +182,7 @@ func TestSendRelayDeniedWithoutAuth(t *testing.T) {
 			opts := scriptedOpts(srv, TLSStartTLS, nil)
 			if tt.auth {
 				opts.Auth = sasl.Password(authUser, authPassword)
+				opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
 			}
 			c := dialScripted(t, srv, opts)
 			res, err := c.Send(testCtx(t), &Envelope{From: authUser, To: tt.to}, strings.NewReader(testMessage))
@@ -214,6 +216,7 @@ func TestSendRelayDeniedAfterAuthDoesNotLoop(t *testing.T) {
 	srv := smtptest.Start(t, nil, s)
 	opts := scriptedOpts(srv, TLSStartTLS, nil)
 	opts.Auth = sasl.Password(authUser, authPassword)
+	opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
 	c := dialScripted(t, srv, opts)
 	res, err := c.Send(testCtx(t), relayTo, strings.NewReader(testMessage))
 	if res.State != DeliveryRejected || !reply.IsPermanent(err) || reply.IsAuthRequired(err) {

@@ -17,6 +17,7 @@ func TestSendAuthenticatesAndRetries(t *testing.T) {
 	log := &logCollector{}
 	opts := secureOpts(log)
 	opts.Auth = sasl.Password(authUser, authPassword)
+	opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
 	c := dialAuth(t, srv, opts)
 
 	env := &Envelope{From: authUser, To: []string{"rcpt@example.test", "other@example.test"}}
@@ -80,6 +81,7 @@ func TestSendAuthenticationFails(t *testing.T) {
 	srv := startAuthServer(t, &authBackend{mechs: []string{"PLAIN"}})
 	opts := secureOpts(nil)
 	opts.Auth = sasl.Password(authUser, "wrong-password")
+	opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
 	c := dialAuth(t, srv, opts)
 	res, err := c.Send(testCtx(t), &Envelope{From: authUser, To: []string{"rcpt@example.test"}}, strings.NewReader(testMessage))
 	if !reply.IsAuthFailed(err) || !reply.IsAuthRequired(err) || res.State != DeliveryRejected {
@@ -208,6 +210,7 @@ func TestSendWithoutPipelining(t *testing.T) {
 	))
 	opts := scriptedOpts(srv, TLSStartTLS, nil)
 	opts.Auth = []sasl.Mechanism{sasl.Plain("", authUser, authPassword)}
+	opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
 	c := dialScripted(t, srv, opts)
 	res, err := c.Send(testCtx(t), &Envelope{From: authUser, To: []string{"nosuch@example.test", "rcpt@example.test"}},
 		strings.NewReader("Subject: x\n\n.dot\nbare LF\n"))
@@ -242,6 +245,7 @@ func TestSendAuthRequiredAtRcpt(t *testing.T) {
 	))
 	opts := scriptedOpts(srv, TLSStartTLS, nil)
 	opts.Auth = sasl.Password(authUser, authPassword)
+	opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
 	c := dialScripted(t, srv, opts)
 	res, err := c.Send(testCtx(t), &Envelope{From: authUser, To: []string{"rcpt@example.test"}}, strings.NewReader(testMessage))
 	if err != nil || res.State != DeliveryComplete || len(res.Recovered) != 1 {

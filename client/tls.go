@@ -90,7 +90,9 @@ func (c *Client) startTLS(ctx context.Context) error {
 	if err := c.handshake(stageCommand); err != nil {
 		return err
 	}
-	// RFC 3207 section 4.2: forget what the server said before TLS.
+	// RFC 3207 section 4.2: forget what the server said before TLS (but
+	// whether it offered AUTH, for an error message).
+	c.authPreTLS = c.ext.Has("AUTH")
 	c.ext = Extensions{}
 	return c.hello(ctx)
 }

@@ -63,7 +63,7 @@ func main() {
 func run(ctx context.Context, w io.Writer, cfg config) error {
 	opts := &client.Options{}
 	if cfg.user != "" {
-		opts.Auth = sasl.Password(cfg.user, cfg.password) // used if the server answers 530
+		opts.Auth = sasl.Password(cfg.user, cfg.password) // AUTH before the first MAIL FROM
 	}
 	switch cfg.tls {
 	case "implicit":

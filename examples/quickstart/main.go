@@ -2,7 +2,8 @@
 // server answered and what each reply means.
 //
 // With no flags it needs no network: it starts an SMTP server on 127.0.0.1
-// that refuses mail until the client authenticates, and shows the client
+// that refuses mail until the client authenticates, and shows the client,
+// set to authenticate when the server asks (client.AuthOnDemand),
 // authenticating by itself and trying again:
 //
 //	go run ./examples/quickstart
@@ -57,8 +58,8 @@ func main() {
 
 func run(ctx context.Context, w io.Writer, cfg config) error {
 	p := &printer{w: w, lang: cfg.lang}
-	// Credentials are configured once: the client uses them when a server
-	// answers 530 "authentication required".
+	// Credentials are configured once: the client authenticates with them
+	// before the first MAIL FROM (client.AuthEager, the default).
 	opts := &client.Options{}
 	if cfg.user != "" {
 		opts.Auth = sasl.Password(cfg.user, cfg.password)
@@ -81,7 +82,13 @@ func run(ctx context.Context, w io.Writer, cfg config) error {
 		// nothing leaves this machine. Only for that reason we allow the
 		// password without TLS; the client refuses it otherwise.
 		opts.TLS, opts.AllowInsecureAuth = client.TLSNone, true
+		// To tell the whole story (220, 530, AUTH, 250) the client waits
+		// for the server to ask. Against a real server (-addr) it keeps
+		// the default, AuthEager: it authenticates before MAIL FROM, and
+		// refuses to send at all when the server offers no AUTH.
+		opts.AuthMode = client.AuthOnDemand
 		p.say("server", srv.Addr(), demoUser)
+		p.say("on demand")
 	}
 
 	c, err := client.Dial(ctx, cfg.addr, opts)

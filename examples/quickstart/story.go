@@ -20,7 +20,8 @@ type printer struct {
 // words holds the program's own sentences; reply.Explain has the rest.
 var words = map[string]map[string]string{
 	"en": {
-		"server":      "Embedded SMTP server on %s; it requires AUTH (user %q).\n\n",
+		"server":      "Embedded SMTP server on %s; it requires AUTH (user %q).\n",
+		"on demand":   "The client has credentials and authenticates when the server asks (client.AuthOnDemand), so the server's 530 shows; by default (client.AuthEager) it authenticates before MAIL FROM.\n\n",
 		"greeting":    "greeting",
 		"AUTH":        "AUTH, sent by the client on its own",
 		"end of data": "end of data",
@@ -33,7 +34,8 @@ var words = map[string]map[string]string{
 		"cleartext":   "Use -tls starttls or -tls implicit: the password must not travel in cleartext.\n",
 	},
 	"es": {
-		"server":      "Servidor SMTP integrado en %s; exige AUTH (usuario %q).\n\n",
+		"server":      "Servidor SMTP integrado en %s; exige AUTH (usuario %q).\n",
+		"on demand":   "El cliente tiene credenciales y se autentica cuando el servidor lo pide (client.AuthOnDemand), así se ve el 530 del servidor; por omisión (client.AuthEager) se autentica antes de MAIL FROM.\n\n",
 		"greeting":    "saludo",
 		"AUTH":        "AUTH, enviado por el cliente por sí solo",
 		"end of data": "fin de los datos",
