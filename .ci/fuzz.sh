@@ -8,6 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZTIME=${FUZZTIME:-4s}
+# FUZZ_ONLY, a regular expression, picks targets by name; FUZZ_PARALLEL sets
+# the number of fuzzing workers (default: one per CPU).
+FUZZ_ONLY=${FUZZ_ONLY:-.}
+par=()
+[ -n "${FUZZ_PARALLEL:-}" ] && par=(-parallel "$FUZZ_PARALLEL")
 status=0
 # Each line is a package and a fuzz target in it, found from the sources so
 # that a new target is fuzzed without editing this script.
@@ -16,9 +21,10 @@ targets=$(grep -rEo --include='*_test.go' '^func (Fuzz[A-Za-z0-9_]+)\(' . |
 n=0
 while read -r pkg fn; do
 	[ -n "$pkg" ] || continue
+	[[ $fn =~ $FUZZ_ONLY ]] || continue
 	n=$((n + 1))
 	t0=$SECONDS
-	if go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" -timeout 0 "./$pkg" > /tmp/fuzz-$fn.log 2>&1; then
+	if go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" -timeout 0 ${par[@]+"${par[@]}"} "./$pkg" > /tmp/fuzz-$fn.log 2>&1; then
 		printf '  ok    %-24s %-22s %3ss  %s\n' "$fn" "$pkg" $((SECONDS - t0)) "$(grep -Eo 'execs: [0-9]+' /tmp/fuzz-$fn.log | tail -1)"
 	else
 		status=1
