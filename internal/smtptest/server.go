@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed-e4e66a4f/smtp/internal/testca"
 )
 
 // DefaultTimeout is the bound on every wait on the client when
@@ -54,7 +56,7 @@ type Server struct {
 	rcvbuf  int
 	implTLS bool
 	tlsConf *tls.Config
-	ca      *authority
+	ca      *testca.Authority
 
 	done     chan struct{} // closed by Close
 	finished chan struct{} // closed when the serving goroutine returns
@@ -75,7 +77,7 @@ func NewServer(opts *Options, scripts ...Script) (*Server, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	ca, err := newAuthority()
+	ca, err := testca.New()
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +104,7 @@ func NewServer(opts *Options, scripts ...Script) (*Server, error) {
 		s.tlsConf = &tls.Config{}
 	}
 	if len(s.tlsConf.Certificates) == 0 && s.tlsConf.GetCertificate == nil && s.tlsConf.GetConfigForClient == nil {
-		s.tlsConf.Certificates = []tls.Certificate{ca.leaf}
+		s.tlsConf.Certificates = []tls.Certificate{ca.Leaf}
 	}
 	go s.serve()
 	return s, nil
@@ -126,13 +128,13 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // CertPool returns a pool holding the server's throw-away certificate
 // authority, the only one that can verify its certificate.
-func (s *Server) CertPool() *x509.CertPool { return s.ca.pool }
+func (s *Server) CertPool() *x509.CertPool { return s.ca.Pool }
 
 // ClientTLSConfig returns a new client TLS configuration that trusts the
 // server's certificate authority and requires TLS 1.2 or later. ServerName is
 // left empty; the certificate is valid for 127.0.0.1, ::1 and localhost.
 func (s *Server) ClientTLSConfig() *tls.Config {
-	return &tls.Config{RootCAs: s.ca.pool, MinVersion: tls.VersionTLS12}
+	return &tls.Config{RootCAs: s.ca.Pool, MinVersion: tls.VersionTLS12}
 }
 
 // Received returns a copy of every byte read from clients so far, all

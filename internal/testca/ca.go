@@ -1,4 +1,6 @@
-package smtptest
+// Package testca makes the throw-away certificate authority and server
+// certificate of the test servers (internal/smtptest, client/clienttest).
+package testca
 
 import (
 	"crypto/ecdsa"
@@ -13,24 +15,27 @@ import (
 	"time"
 )
 
-// authority is a throw-away certificate authority and the server
+// Authority is a throw-away certificate authority and the server
 // certificate it issued for 127.0.0.1, ::1 and localhost.
-type authority struct {
-	pool *x509.CertPool
-	leaf tls.Certificate
+type Authority struct {
+	// Pool holds the CA certificate: a client that trusts it, and only
+	// it, can verify Leaf.
+	Pool *x509.CertPool
+	// Leaf is the server certificate, with the CA certificate after it.
+	Leaf tls.Certificate
 }
 
-// newAuthority makes a CA and a server certificate, both ECDSA P-256, valid
-// from an hour ago for a day.
-func newAuthority() (*authority, error) {
+// New makes a CA and a server certificate, both ECDSA P-256, valid from an
+// hour ago for a day.
+func New() (*Authority, error) {
 	now := time.Now()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("smtptest: CA key: %w", err)
+		return nil, fmt.Errorf("testca: CA key: %w", err)
 	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "smtptest throw-away CA"},
+		Subject:               pkix.Name{CommonName: "throw-away test CA"},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -40,16 +45,16 @@ func newAuthority() (*authority, error) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		return nil, fmt.Errorf("smtptest: CA certificate: %w", err)
+		return nil, fmt.Errorf("testca: CA certificate: %w", err)
 	}
 	caCert, err := x509.ParseCertificate(caDER)
 	if err != nil {
-		return nil, fmt.Errorf("smtptest: CA certificate: %w", err)
+		return nil, fmt.Errorf("testca: CA certificate: %w", err)
 	}
 
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("smtptest: server key: %w", err)
+		return nil, fmt.Errorf("testca: server key: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
@@ -63,13 +68,13 @@ func newAuthority() (*authority, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
 	if err != nil {
-		return nil, fmt.Errorf("smtptest: server certificate: %w", err)
+		return nil, fmt.Errorf("testca: server certificate: %w", err)
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(caCert)
-	return &authority{
-		pool: pool,
-		leaf: tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key},
+	return &Authority{
+		Pool: pool,
+		Leaf: tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key},
 	}, nil
 }
 
