@@ -71,8 +71,9 @@ func (p *RetryPolicy) attempts() int {
 
 // SendMail sends one message on a new connection to addr ("host:port")
 // and closes it: [Dial] with opts (nil means a zero Options), [Client.Send]
-// with env and body, [Client.Quit]. Authentication, when the server asks
-// for it, uses opts.Auth, as Send does.
+// with env and body, [Client.Quit]. With opts.Auth set it authenticates
+// before MAIL FROM (with [AuthOnDemand], when the server asks), as Send
+// does.
 //
 // SendMail retries on a new connection, after a pause, when the failure's
 // [reply.RetryFor] advice is [reply.RetryLater] (a transient 4xx reply) or
