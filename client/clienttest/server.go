@@ -401,9 +401,6 @@ func (s *Server) record(n int, dir, line string) {
 // octets; AUTH initial responses need more).
 const maxLine = 4096
 
-// errHang ends a session that a Hang rule silenced.
-var errHang = errors.New("hang")
-
 // session is one connection.
 type session struct {
 	s    *Server
