@@ -552,16 +552,8 @@ func (ss *session) command(line string) bool {
 		if ss.br.Buffered() > 0 {
 			return ss.answer(StartTLS, arg, "554 5.5.1 Pipelined commands after STARTTLS")
 		}
-		r := ss.s.rule(StartTLS, arg)
-		if r != nil {
-			if r.Reply != "" {
-				ss.reply(r.Reply)
-			}
-			ss.bw.Flush()
-			if r.Then == Hang {
-				ss.hang()
-			}
-			return r.Then == Continue
+		if r := ss.s.rule(StartTLS, arg); r != nil {
+			return ss.ruleAnswer(r)
 		}
 		ss.reply("220 2.0.0 Ready to start TLS")
 		if ss.bw.Flush() != nil {

@@ -264,21 +264,17 @@ func (r *Report) fail(err error, lang string) *Report {
 	switch {
 	case errors.As(err, &te):
 		r.Exit, r.Verdict = exitTLS, "TLS failed: "+te.Reason.String()
-	case reply.IsAuthFailed(err):
-		r.Exit, r.Verdict = exitAuth, "authentication failed"
-	case errors.As(err, new(*client.AuthError)), errors.As(err, new(*sasl.NegotiationError)):
+	case reply.IsAuthFailed(err), errors.As(err, new(*client.AuthError)), errors.As(err, new(*sasl.NegotiationError)):
 		r.Exit, r.Verdict = exitAuth, "authentication failed"
 	case errors.As(err, &ce):
 		r.Exit, r.Verdict = exitConn, "cannot talk to the server"
 	case re != nil && re.Command != "AUTH":
-		r.Exit, r.Verdict = exitRefused, "the server refused: "+x(re)
+		r.Exit, r.Verdict = exitRefused, "the server refused: "+re.Reply.String()
 	default:
 		r.Exit, r.Verdict = exitOther, "failed"
 	}
 	return r
 }
-
-func x(re *reply.Error) string { return re.Reply.String() }
 
 func (r *Report) print(w io.Writer) {
 	line := func(k, v string) {

@@ -274,10 +274,8 @@ func (w *walker) report() (*Report, error) {
 		// broken header or boundary in a part before it).
 		status = rawStatusParts(w.raw)
 	}
-	if len(status) > 0 {
-		for _, b := range status {
-			parseStatus(rep, b, w.opts)
-		}
+	for _, b := range status {
+		parseStatus(rep, b, w.opts)
 	}
 	if len(rep.Recipients) > 0 {
 		w.original(rep)
