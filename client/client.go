@@ -186,11 +186,14 @@ type Client struct {
 	await334 bool     // the last reply was 334: the next client line is secret
 	secrets  []string // what the current AUTH exchange sent: redacted from replies (redactEcho)
 
-	tx      txState
-	stale   bool             // the server refused the end of a message and may keep its transaction: RSET first
-	dw      *DataWriter      // open DataWriter, if any
-	wire    *wire.DataWriter // reused for every message
-	copyBuf []byte           // for DataWriter.ReadFrom
+	tx       txState
+	stale    bool             // the server refused the end of a message and may keep its transaction: RSET first
+	end      *endPending      // a message whose final dot is written and whose reply is not read (stream.go)
+	keepEnd  bool             // a transaction reads end's reply with its own (see enter)
+	deferEnd bool             // Send leaves its final dot's reply for the next message (SendAll)
+	dw       *DataWriter      // open DataWriter, if any
+	wire     *wire.DataWriter // reused for every message
+	copyBuf  []byte           // for DataWriter.ReadFrom
 
 	err    error // first fatal error; non-nil means broken
 	errOut error // what calls return once broken
@@ -381,8 +384,13 @@ func (c *Client) abort() { c.raw.Close() }
 // enter starts a call: it fails at once when the client is broken or closed,
 // a DataWriter is open or ctx is done, and otherwise arms ctx to close the
 // connection. The returned stop function (nil when ctx can never be done)
-// goes to leave.
+// goes to leave. A message of a stream whose final reply is still due is
+// settled first (see settle), unless a transaction pipelines that reply
+// with its own commands (c.keepEnd).
 func (c *Client) enter(ctx context.Context) (func() bool, error) {
+	if c.end != nil && !c.keepEnd {
+		c.settle(ctx)
+	}
 	switch {
 	case c.err != nil:
 		return nil, c.errOut
@@ -487,6 +495,10 @@ func (c *Client) flush(ctx context.Context) error {
 		}
 	}
 	c.raw.SetWriteDeadline(c.deadline(st))
+	if c.end != nil {
+		// From here on the final dot may have reached the server.
+		c.end.flushed = true
+	}
 	if err := c.bw.Flush(); err != nil {
 		return c.fail(&ConnError{Op: verb, Err: err})
 	}

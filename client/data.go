@@ -353,3 +353,41 @@ func (e *deliveryUnknownError) Unwrap() []error { return []error{ErrDeliveryUnkn
 // than a loss (RFC 5321 section 6.1 prefers duplicates) is the caller's
 // decision, never the library's.
 func (e *deliveryUnknownError) Retry() reply.Retry { return reply.RetryNever }
+
+// closeDeferred ends the message with the final dot, as Close does, but
+// leaves the dot in the write buffer and its reply for later: the "end of
+// data" expect is queued, so that the next commands go in the same write
+// and the reply is read before theirs (see SendAll). An error means the
+// dot was not written: the message is over, as after a failed Close.
+func (w *DataWriter) closeDeferred() error {
+	w.closed = true
+	c := w.c
+	if c.dw == w {
+		c.dw = nil
+	}
+	ctx := w.ctx
+	if err := c.quiet(ctx, "end of data"); err != nil {
+		w.err = err
+		w.disarm()
+		return w.err
+	}
+	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
+	if err := c.wire.Close(); err != nil {
+		w.setErr(err)
+		return w.err
+	}
+	if c.logging(ctx) {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "smtp send", slog.String("line", "<message body>"),
+			slog.Int64("octets", c.wire.Size()))
+		c.logSend(ctx, []byte("."), false)
+	}
+	c.pending = append(c.pending, expect{verb: "end of data", stage: stageDataEnd})
+	c.tx = txState{}
+	if w.disarm() {
+		// ctx fired: the connection is closed, and the dot never left.
+		w.err = &ConnError{Op: "end of data", Err: w.ctx.Err()}
+		w.c.setBroken(w.err)
+		return w.err
+	}
+	return nil
+}

@@ -257,7 +257,10 @@ var rsetLine = []byte("RSET")
 // queues MAIL FROM after it and calls readReset before reading MAIL's
 // reply.
 func (c *Client) queueReset(ctx context.Context) bool {
-	if !c.stale || !c.ext.Pipelining() {
+	if !(c.stale || c.end != nil) || !c.ext.Pipelining() {
+		// After a final dot whose reply is not read yet (a stream), the
+		// server may refuse that message and keep its transaction, as
+		// after any refused end of data: RSET, at no round trip's cost.
 		return false
 	}
 	c.queue(ctx, resetExp, rsetLine)

@@ -357,6 +357,12 @@ func (c *Client) upgrade(ctx context.Context) error {
 	return c.leave(ctx, stop, "STARTTLS", c.startTLS(ctx))
 }
 
+// useBDAT reports whether Send sends a message of env, whose MAIL FROM
+// declares body, with BDAT.
+func (c *Client) useBDAT(env *Envelope, body Body) bool {
+	return c.ext.Chunking() && (env.Chunking || body == BodyBinaryMIME)
+}
+
 // maxPipelineBatch caps the commands Send writes at once with PIPELINING
 // before reading their replies, so that neither side's buffers grow with
 // the number of recipients (RFC 2920 section 3.1 warns of the deadlock of
@@ -377,7 +383,9 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 	for i, to := range env.To {
 		t.res.Recipients[i].Address = to
 	}
+	c.keepEnd = true // the reply to a stream's last final dot is read with ours
 	stop, err := c.enter(ctx)
+	c.keepEnd = false
 	if err != nil {
 		return t.res, nil, err
 	}
@@ -415,6 +423,15 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 	}
 
 	pipe := c.ext.Pipelining()
+	bdat := c.useBDAT(env, tx.body)
+	if c.end != nil && (!pipe || bdat) {
+		// A stream's last final dot: its reply is read with DATA's
+		// pipelined envelope only (readReplies).
+		c.settle(ctx)
+		if c.err != nil {
+			return fail("MAIL FROM", c.errOut)
+		}
+	}
 	if !pipe {
 		// After a refused end of data: RSET before MAIL FROM. With
 		// PIPELINING, t.queue queues it with MAIL FROM instead.
@@ -422,7 +439,6 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 			return fail("RSET", err)
 		}
 	}
-	bdat := c.ext.Chunking() && (env.Chunking || tx.body == BodyBinaryMIME)
 	// hold: the last batch of the envelope leaves with DATA or the first
 	// chunk, and its replies are read after.
 	hold := pipe && !env.RequireAllRecipients && !(bdat && retry)
@@ -512,6 +528,15 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 		// would deliver a truncated one. Abandon it instead.
 		w.setErr(fmt.Errorf("reading the message body: %w", err))
 	}
+	if defer_ := c.deferEnd && w.ch == nil && pipe; defer_ && w.err == nil {
+		// A stream: the final dot leaves with the next message's
+		// envelope, and its reply is read with theirs (stream.go).
+		if err := w.closeDeferred(); err != nil {
+			return t.res, nil, err
+		}
+		c.end = &endPending{res: t.res, rcptErr: t.recipientsError()}
+		return t.res, nil, errEndDeferred
+	}
 	err = w.Close()
 	if t != &tv {
 		tv = w.keptEnvelope()
@@ -525,17 +550,24 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 		return t.res, nil, err
 	}
 	t.res.Final = w.Reply()
-	rcptErr := t.recipientsError()
+	return t.res, nil, settleState(&t.res, t.recipientsError(), err)
+}
+
+// settleState sets res.State from the error of the end of the message and
+// the recipients refused, and returns the error of the whole message.
+func settleState(res *Result, rcptErr, err error) error {
 	switch {
 	case err == nil && rcptErr == nil:
-		t.res.State = DeliveryComplete
+		res.State = DeliveryComplete
 	case err == nil:
-		t.res.State = DeliveryPartial
+		res.State = DeliveryPartial
 		err = rcptErr
 	case errors.Is(err, ErrDeliveryUnknown):
-		t.res.State = DeliveryUnknown
+		res.State = DeliveryUnknown
+	default:
+		res.State = DeliveryRejected
 	}
-	return t.res, nil, err
+	return err
 }
 
 // txn is the envelope of a transaction that Send is sending: which commands
@@ -587,6 +619,12 @@ func (t *txn) verb() string {
 // returns only an error that broke the client.
 func (t *txn) readReplies(ctx context.Context) error {
 	c := t.c
+	if c.end != nil {
+		// The reply to the last message's final dot comes first.
+		if err := c.readEnd(ctx); err != nil {
+			return err
+		}
+	}
 	if t.rset {
 		t.rset = false
 		if err := c.readReset(ctx); err != nil {
