@@ -307,7 +307,7 @@ func TestAdversarial(t *testing.T) {
 			smtptest.Expect("RCPT TO:"), smtptest.Send("250 ok\r\n"),
 			smtptest.ExpectBDAT(), smtptest.Send("354 go on\r\n"), closed)),
 			run: func(ctx context.Context, c *Client) error {
-				_, err := c.Send(ctx, &Envelope{From: "a@example.test", To: []string{"b@example.test"}, Chunking: true}, strings.NewReader("hi\r\n"))
+				_, err := c.Send(ctx, &Envelope{From: "a@example.test", To: []string{"b@example.test"}}, strings.NewReader("hi\r\n"))
 				return err
 			}, check: isViolation(reply.ViolationUnexpectedReply), want: "ViolationUnexpectedReply",
 			sent: ehloSent + "MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nBDAT 4 LAST\r\nhi\r\n"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 
@@ -128,12 +129,13 @@ type chunker struct {
 	lastSent bool        // the LAST chunk has left: a lost connection is "unknown"
 	lastRead bool        // the reply to the LAST chunk has been read
 	refused  error       // the first 4xx/5xx reply to a chunk
+	iov      net.Buffers // a chunk and its command, for one write
 }
 
 // start makes ch send the body of w, unchanged when raw (BINARYMIME) and
 // normalised otherwise.
 func (ch *chunker) start(w *DataWriter, pre *txn, raw bool) {
-	*ch = chunker{cw: ch.cw, emit: ch.emit, size: ch.size, w: w}
+	*ch = chunker{cw: ch.cw, emit: ch.emit, size: ch.size, w: w, iov: ch.iov[:0]}
 	if pre != nil {
 		// A copy in the pooled chunker rather than pre itself, which
 		// would then escape to the heap: one allocation less per message.
@@ -218,11 +220,24 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 		c.line = append(c.line, " LAST"...)
 	}
 	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
-	if err := c.queue(ctx, exp, c.line); err != nil {
-		return err
+	var err error
+	if c.bw.Buffered() == 0 && len(chunk) >= c.bw.Size() {
+		// A large chunk with nothing queued before it: the command and
+		// the chunk in one write (writev), without copying the chunk.
+		if err := c.record(ctx, exp, c.line); err != nil {
+			return err
+		}
+		c.line = append(c.line, "\r\n"...)
+		ch.iov = append(ch.iov[:0], c.line, chunk)
+		_, err = ch.iov.WriteTo(c.conn)
+	} else {
+		if err := c.queue(ctx, exp, c.line); err != nil {
+			return err
+		}
+		c.bw.Write(chunk)
+		err = c.bw.Flush()
 	}
-	c.bw.Write(chunk)
-	if err := c.bw.Flush(); err != nil {
+	if err != nil {
 		// Some octets of the chunk did not leave: the server cannot have
 		// completed the message, even when this is the LAST chunk.
 		return c.fail(&ConnError{Op: exp.verb, Err: err})
@@ -233,6 +248,11 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 	if t := ch.pre; t != nil {
 		ch.pre = nil
 		if err := t.readReplies(ctx); err != nil {
+			if _, ok := errors.AsType[*reply.Error](err); ok {
+				// A 421 to the envelope: the server closed before it
+				// read the chunk, so it cannot have the message.
+				ch.refused = err
+			}
 			return err
 		}
 		if !t.deliverable() {

@@ -50,7 +50,7 @@ func benchSendChunking(b *testing.B, addr string, body []byte, chunking bool, l 
 	if !c.Extensions().Chunking() || !c.Extensions().Pipelining() {
 		b.Fatal("the server must offer CHUNKING and PIPELINING")
 	}
-	env := &Envelope{From: "a@example.test", To: []string{"b@example.test"}, Chunking: chunking}
+	env := &Envelope{From: "a@example.test", To: []string{"b@example.test"}, UseDATA: !chunking}
 	r := bytes.NewReader(body)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()

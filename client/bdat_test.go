@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strconv"
@@ -138,7 +139,7 @@ func TestBDATGoSMTP(t *testing.T) {
 func TestSendChunkingGoSMTP(t *testing.T) {
 	s, c, log := dialBDATGoSMTP(t, nil)
 	ctx := testCtx(t)
-	env := &Envelope{From: "a@example.test", To: []string{"b@example.test", "nosuch@example.test", "c@example.test"}, Chunking: true}
+	env := &Envelope{From: "a@example.test", To: []string{"b@example.test", "nosuch@example.test", "c@example.test"}}
 	res, err := c.Send(ctx, env, strings.NewReader(smugglingBody))
 	if res.State != DeliveryPartial || !reply.IsMailboxUnavailable(err) {
 		t.Fatalf("Send = %v, %v; want partial delivery and the 550", res.State, err)
@@ -217,7 +218,7 @@ func TestSendChunkingOneFlight(t *testing.T) {
 		smtptest.Send("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 4F2A1C0123\r\n"),
 	), quitting))
 	c := dialScripted(t, srv, plain(nil))
-	res, err := c.Send(testCtx(t), &Envelope{From: "a@example.test", To: []string{"b@example.test"}, Chunking: true}, strings.NewReader(smugglingBody))
+	res, err := c.Send(testCtx(t), &Envelope{From: "a@example.test", To: []string{"b@example.test"}}, strings.NewReader(smugglingBody))
 	if err != nil || res.State != DeliveryComplete || !strings.Contains(res.Final.Text(), "queued as 4F2A1C0123") {
 		t.Fatalf("Send = %+v, %v; want delivered with the queue id", res, err)
 	}
@@ -244,7 +245,7 @@ func TestSendChunkingEnvelopeRefused(t *testing.T) {
 		smtptest.Send("250 2.0.0 Ok\r\n"),
 	), quitting))
 	c := dialScripted(t, srv, plain(nil))
-	res, err := c.Send(testCtx(t), &Envelope{From: "a@example.test", To: []string{"nosuch@example.test"}, Chunking: true}, strings.NewReader("x\r\n"))
+	res, err := c.Send(testCtx(t), &Envelope{From: "a@example.test", To: []string{"nosuch@example.test"}}, strings.NewReader("x\r\n"))
 	re, ok := errors.AsType[*RecipientsError](err)
 	if res.State != DeliveryRejected || !ok || len(re.Refused) != 1 || !reply.IsMailboxUnavailable(err) {
 		t.Fatalf("Send = %v, %v; want rejected, a *RecipientsError with the 550", res.State, err)
@@ -344,7 +345,7 @@ func TestSendChunkingBodyReadError(t *testing.T) {
 		smtptest.ExpectLine("RSET"), smtptest.Send("250 2.0.0 Ok\r\n"),
 	), quitting))
 	c := dialScripted(t, srv, plain(nil))
-	res, err := c.Send(testCtx(t), &Envelope{From: "a@example.test", To: []string{"b@example.test"}, Chunking: true}, &failingReader{n: 1})
+	res, err := c.Send(testCtx(t), &Envelope{From: "a@example.test", To: []string{"b@example.test"}}, &failingReader{n: 1})
 	if !errors.Is(err, errReader) || res.State != DeliveryRejected {
 		t.Fatalf("Send = %v, %v; want rejected with the reader's error", res.State, err)
 	}
@@ -393,7 +394,7 @@ func TestBDATDeliveryUnknown(t *testing.T) {
 				within(t, api, func() {
 					if api == "Send" {
 						var res Result
-						res, err = c.Send(ctx, &Envelope{From: "a@example.test", To: []string{"b@example.test"}, Chunking: true}, strings.NewReader(body))
+						res, err = c.Send(ctx, &Envelope{From: "a@example.test", To: []string{"b@example.test"}}, strings.NewReader(body))
 						if res.State != DeliveryUnknown {
 							t.Errorf("Send state = %v, want unknown", res.State)
 						}
@@ -447,7 +448,7 @@ func TestSendBinaryMIMEUsesBDAT(t *testing.T) {
 }
 
 func TestSendChunkingFallsBackToDATA(t *testing.T) {
-	// No CHUNKING: Envelope.Chunking is a preference, DATA is used.
+	// No CHUNKING: BDAT is a preference, DATA is used.
 	srv := smtptest.Start(t, nil, script(hello, steps(
 		smtptest.ExpectLine("MAIL FROM:<a@example.test>"),
 		smtptest.ExpectLine("RCPT TO:<b@example.test>"),
@@ -457,7 +458,7 @@ func TestSendChunkingFallsBackToDATA(t *testing.T) {
 		smtptest.Send("250 2.0.0 Ok: queued as D\r\n"),
 	), quitting))
 	c := dialScripted(t, srv, plain(nil))
-	res, err := c.Send(testCtx(t), &Envelope{From: "a@example.test", To: []string{"b@example.test"}, Chunking: true}, strings.NewReader(smugglingBody))
+	res, err := c.Send(testCtx(t), &Envelope{From: "a@example.test", To: []string{"b@example.test"}}, strings.NewReader(smugglingBody))
 	if err != nil || res.State != DeliveryComplete {
 		t.Fatalf("Send = %v, %v; want delivered with DATA", res.State, err)
 	}
@@ -587,4 +588,37 @@ func TestBDATContextCancelAfterLast(t *testing.T) {
 		t.Errorf("Noop() after = %v, want ErrBroken", err)
 	}
 	waitScript(t, srv)
+}
+
+// BDAT is the default when the server offers CHUNKING; Envelope.UseDATA
+// and Options.DisableChunking choose DATA.
+func TestSendChoosesBDAT(t *testing.T) {
+	gs := startGoSMTP(t, false, nil)
+	tests := []struct {
+		name    string
+		useDATA bool
+		disable bool
+		want    string
+	}{
+		{"default", false, false, "C: BDAT "},
+		{"Envelope.UseDATA", true, false, "C: DATA"},
+		{"Options.DisableChunking", false, true, "C: DATA"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log := &logCollector{}
+			c, err := Dial(testCtx(t), gs.addr, &Options{TLSConfig: clientTLS(), Logger: slog.New(log), DisableChunking: tt.disable})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			env := &Envelope{From: "a@example.test", To: []string{"b@example.test"}, UseDATA: tt.useDATA}
+			if _, err := c.Send(testCtx(t), env, strings.NewReader("Subject: x\r\n\r\nhi\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(log.text(), tt.want) {
+				t.Errorf("transcript has no %q:\n%s", tt.want, log.text())
+			}
+		})
+	}
 }

@@ -176,7 +176,7 @@ func TestBinaryMIMEScripted(t *testing.T) {
 			if res, err := c.Send(ctx, env, bytes.NewReader(body)); err != nil || res.State != DeliveryComplete {
 				t.Fatalf("Send(BINARYMIME) = %v, %v; want delivered", res.State, err)
 			}
-			env = &Envelope{From: "a@example.test", To: []string{"b@example.test"}, MailOptions: &MailOptions{Body: Body8BitMIME}, Chunking: true}
+			env = &Envelope{From: "a@example.test", To: []string{"b@example.test"}, MailOptions: &MailOptions{Body: Body8BitMIME}}
 			if res, err := c.Send(ctx, env, strings.NewReader(eight)); err != nil || res.State != DeliveryComplete {
 				t.Fatalf("Send(8BITMIME, Chunking) = %v, %v; want delivered", res.State, err)
 			}
@@ -258,7 +258,7 @@ func TestEightBitMIMEBDATNormalised(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			env := &Envelope{From: "a@example.test", To: []string{"b@example.test"}, MailOptions: &MailOptions{Body: tt.bodyOpt}, Chunking: true}
+			env := &Envelope{From: "a@example.test", To: []string{"b@example.test"}, MailOptions: &MailOptions{Body: tt.bodyOpt}}
 			res, err := c.Send(ctx, env, strings.NewReader(tt.body))
 			if tt.kind != 0 {
 				if be, ok := errors.AsType[*BodyError](err); !ok || be.Kind != tt.kind {

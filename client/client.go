@@ -459,6 +459,17 @@ func (c *Client) deadline(s stage) time.Time {
 // queue appends line and CRLF to the write buffer and records exp. See the
 // comment at the top of this file.
 func (c *Client) queue(ctx context.Context, exp expect, line []byte) error {
+	if err := c.record(ctx, exp, line); err != nil {
+		return err
+	}
+	c.bw.Write(line)
+	c.bw.WriteString("\r\n")
+	return nil
+}
+
+// record is queue but for the write: it checks line, logs it and records
+// exp, for a caller that writes line itself.
+func (c *Client) record(ctx context.Context, exp expect, line []byte) error {
 	for _, b := range line {
 		if b == '\r' || b == '\n' || b == 0 {
 			// Unreachable when callers validate their input; refuse anyway
@@ -471,8 +482,6 @@ func (c *Client) queue(ctx context.Context, exp expect, line []byte) error {
 	if c.logging(ctx) {
 		c.logSend(ctx, line, secret)
 	}
-	c.bw.Write(line)
-	c.bw.WriteString("\r\n")
 	c.pending = append(c.pending, exp)
 	return nil
 }

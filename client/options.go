@@ -99,6 +99,11 @@ type Options struct {
 	// to ask.
 	AuthMode AuthMode
 
+	// DisableChunking makes Send and SendAll send every message after
+	// DATA, even when the server advertises CHUNKING (see
+	// Envelope.UseDATA); a BODY=BINARYMIME message still goes with BDAT.
+	DisableChunking bool
+
 	// AuthMechanism, when not empty, pins the mechanism (such as "PLAIN")
 	// that authentication must use; empty means the strongest usable one.
 	AuthMechanism string

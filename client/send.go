@@ -21,8 +21,8 @@ type Envelope struct {
 	// To lists the recipients, at least one.
 	To []string
 	// MailOptions are the parameters of MAIL FROM; nil means none. A
-	// Body of BodyBinaryMIME makes Send use BDAT, as Chunking does, and
-	// send the body unchanged; it needs the BINARYMIME and CHUNKING
+	// Body of BodyBinaryMIME makes Send use BDAT whatever UseDATA says,
+	// and send the body unchanged; it needs the BINARYMIME and CHUNKING
 	// extensions.
 	MailOptions *MailOptions
 	// RcptOptions are the parameters of every RCPT TO (such as DSN
@@ -33,10 +33,12 @@ type Envelope struct {
 	// message, when the server refuses any recipient. False (the default)
 	// delivers to the recipients it accepted.
 	RequireAllRecipients bool
-	// Chunking sends the message with BDAT (CHUNKING, RFC 3030; see
-	// [Client.BDAT]) when the server advertised CHUNKING, and with DATA
-	// otherwise. False (the default) always uses DATA.
-	Chunking bool
+	// UseDATA sends the message after DATA even when the server
+	// advertises CHUNKING. False (the default) sends it with BDAT
+	// (RFC 3030; see [Client.BDAT]) whenever the server offers CHUNKING,
+	// as fewer round trips and no dot-stuffing make it the faster way, and
+	// with DATA otherwise. See also Options.DisableChunking.
+	UseDATA bool
 }
 
 // DeliveryState is the outcome of [Client.Send] as far as the client can
@@ -205,8 +207,9 @@ func (e *RecipientsError) Retry() reply.Retry {
 }
 
 // Send sends one message on a connected client: MAIL FROM, one RCPT TO per
-// recipient, then the body after DATA (or in BDAT chunks, with
-// Envelope.Chunking), and returns the server's replies and the outcome.
+// recipient, then the body in BDAT chunks when the server offers CHUNKING
+// (unless Envelope.UseDATA or Options.DisableChunking says otherwise) or
+// after DATA, and returns the server's replies and the outcome.
 // body is read to its end; it is sent as [Client.Data] or [Client.BDAT]
 // sends it: line endings normalised to CRLF (dot-stuffed after DATA), or,
 // with BODY=BINARYMIME (always sent with BDAT), octet for octet as read.
@@ -360,7 +363,10 @@ func (c *Client) upgrade(ctx context.Context) error {
 // useBDAT reports whether Send sends a message of env, whose MAIL FROM
 // declares body, with BDAT.
 func (c *Client) useBDAT(env *Envelope, body Body) bool {
-	return c.ext.Chunking() && (env.Chunking || body == BodyBinaryMIME)
+	if body == BodyBinaryMIME {
+		return c.ext.Chunking()
+	}
+	return c.ext.Chunking() && !env.UseDATA && !c.opts.DisableChunking
 }
 
 // maxPipelineBatch caps the commands Send writes at once with PIPELINING

@@ -74,6 +74,7 @@ func TestSendAuthenticatesAfterRelayDenied(t *testing.T) {
 	)...)
 	srv := smtptest.Start(t, nil, s)
 	opts := scriptedOpts(srv, TLSStartTLS, nil)
+	opts.DisableChunking = true // the scripts answer DATA
 	opts.Auth = sasl.Password(authUser, authPassword)
 	opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
 	c := dialScripted(t, srv, opts)
@@ -180,6 +181,8 @@ func TestSendRelayDeniedWithoutAuth(t *testing.T) {
 			// NOOP.
 			srv := smtptest.Start(t, nil, postfixOpening(tt.ehlo, append(tt.steps, quitting...)...))
 			opts := scriptedOpts(srv, TLSStartTLS, nil)
+			opts.DisableChunking = true // the scripts answer DATA
+	opts.DisableChunking = true // the scripts answer DATA
 			if tt.auth {
 				opts.Auth = sasl.Password(authUser, authPassword)
 				opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
@@ -215,6 +218,7 @@ func TestSendRelayDeniedAfterAuthDoesNotLoop(t *testing.T) {
 	), append(relayEnvelope, quitting...)...)...)
 	srv := smtptest.Start(t, nil, s)
 	opts := scriptedOpts(srv, TLSStartTLS, nil)
+	opts.DisableChunking = true // the scripts answer DATA
 	opts.Auth = sasl.Password(authUser, authPassword)
 	opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal
 	c := dialScripted(t, srv, opts)
@@ -246,6 +250,7 @@ func TestSendRelayDeniedCallerAuthenticated(t *testing.T) {
 	s := postfixOpening("", append(append(opening, relayEnvelope...), quitting...)...)
 	srv := smtptest.Start(t, nil, s)
 	opts := scriptedOpts(srv, TLSStartTLS, nil)
+	opts.DisableChunking = true // the scripts answer DATA
 	opts.Auth = sasl.Password(authUser, authPassword)
 	c := dialScripted(t, srv, opts)
 	ctx := testCtx(t)

@@ -174,7 +174,6 @@ func TestSilence(t *testing.T) {
 func TestBDAT(t *testing.T) {
 	srv := clienttest.Start(t, &clienttest.Options{Extensions: []string{"CHUNKING"}})
 	env := envelope()
-	env.Chunking = true
 	_, err := client.SendMail(ctx(t), srv.Addr(), options(srv), env, strings.NewReader(body))
 	require.NoError(t, err)
 	require.Len(t, srv.Messages(), 1)

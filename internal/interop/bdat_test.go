@@ -56,7 +56,7 @@ func bdatChunks(t *testing.T, wire []byte) (sizes []int, last bool, data []byte)
 }
 
 // TestBDAT sends a message with BDAT in 1000-octet chunks (Client.BDAT),
-// then one with Send and Envelope.Chunking, and reads them back: the
+// then one with Send (BDAT by default with CHUNKING), and reads them back: the
 // chunks on the wire carry the CRLF-normalised message without
 // dot-stuffing, and the delivered file holds exactly that message.
 func TestBDAT(t *testing.T) {
@@ -115,7 +115,7 @@ func TestBDAT(t *testing.T) {
 		// The same through Send, pipelined.
 		id2 := uniqueID(t)
 		msg2 := bdatMessage(id2)
-		env := &client.Envelope{From: sender, To: []string{"box-" + id2 + "@" + e.vars["SMTP_DOMAIN"]}, Chunking: true}
+		env := &client.Envelope{From: sender, To: []string{"box-" + id2 + "@" + e.vars["SMTP_DOMAIN"]}}
 		res, err := c.Send(ctx, env, strings.NewReader(msg2))
 		if err != nil || res.State != client.DeliveryComplete || res.Final.Code != reply.CodeOK {
 			t.Fatalf("%s: Send with Chunking = %v, %q, %v; want delivered, 250", s.name, res.State, res.Final.String(), err)
@@ -145,7 +145,7 @@ func TestBDATRefused(t *testing.T) {
 		ctx := testContext(t)
 		c := dial(t, s.addr("PLAIN"), e.options(client.TLSNone))
 		id := uniqueID(t)
-		env := &client.Envelope{From: "eod-554-5.7.1@codes.test", To: []string{"box-" + id + "@" + e.vars["SMTP_DOMAIN"]}, Chunking: true}
+		env := &client.Envelope{From: "eod-554-5.7.1@codes.test", To: []string{"box-" + id + "@" + e.vars["SMTP_DOMAIN"]}}
 		res, err := c.Send(ctx, env, strings.NewReader(bdatMessage(id)))
 		if res.State != client.DeliveryRejected {
 			t.Errorf("%s: Send: state %v, want rejected", s.name, res.State)

@@ -213,7 +213,7 @@ func TestEndOfDataCodes(t *testing.T) {
 func sendAfterRefusal(t *testing.T, e *env, s server, c *client.Client, what string, chunking bool) {
 	t.Helper()
 	next := uniqueID(t)
-	env := &client.Envelope{From: sender, To: []string{"box-" + next + "@" + e.vars["SMTP_DOMAIN"]}, Chunking: chunking}
+	env := &client.Envelope{From: sender, To: []string{"box-" + next + "@" + e.vars["SMTP_DOMAIN"]}, UseDATA: !chunking}
 	body := fmt.Sprintf("Message-ID: <%s@interop.test>\r\nSubject: after a refusal\r\n\r\nhello\r\n", next)
 	res, err := c.Send(testContext(t), env, strings.NewReader(body))
 	if err != nil || res.State != client.DeliveryComplete {
