@@ -1,0 +1,592 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/seed-e4e66a4f/smtp/reply"
+)
+
+// PoolOptions configures a [Pool]. Only Addr is required.
+type PoolOptions struct {
+	// Addr is the server, "host:port", as [Dial] takes it.
+	Addr string
+	// Client holds the options of every connection (TLS policy,
+	// credentials, timeouts, logger...), as Dial takes them; nil means
+	// zero Options. With Auth set, each connection authenticates once,
+	// before its first message.
+	Client *Options
+	// MaxConns is the most connections open at once; zero means 4.
+	// Connections are opened on demand, when a message finds none free.
+	MaxConns int
+	// IdleTimeout closes (with QUIT) a connection that has had no message
+	// for this long; zero means 30 seconds, a negative value never.
+	IdleTimeout time.Duration
+	// MaxMessages retires a connection (QUIT, and a new one on demand)
+	// after this many transactions; zero means the server's LIMITS
+	// MAILMAX (RFC 9422) when it announced one, and no limit otherwise.
+	MaxMessages int
+	// Limiter, if not nil, bounds the rate of messages: each Send waits
+	// for a token. When the server says it is rate limiting, the pool
+	// halves the limiter's rate, and raises it again by a tenth after
+	// every 100 messages accepted, up to its rate at NewPool.
+	Limiter *rate.Limiter
+	// MaxAttempts is how many times Send tries a message that the server
+	// never accepted and that another attempt may get through: one
+	// refused with a 421 or lost before its final dot (on a new
+	// connection), or refused for rate limiting (after a pause, see
+	// Backoff). Zero means 3; 1 disables retries. A message whose body
+	// Send has started to read is tried again only when the body is an
+	// io.Seeker.
+	MaxAttempts int
+	// Backoff is the pause of every Send after a reply that says the
+	// server is rate limiting; it doubles with each such reply in a row,
+	// up to [reply.RateLimitedDelay], and is reset by an accepted
+	// message. Zero means one second.
+	Backoff time.Duration
+}
+
+// Pool sends messages to one server over up to MaxConns connections,
+// from any number of goroutines: it is safe for concurrent use. It opens
+// connections on demand, each authenticated once; reuses healthy ones;
+// retires those that broke (a 421, a timeout, a lost connection, a
+// protocol error), those that reached MaxMessages and those idle for
+// IdleTimeout. Messages that wait for the same connection are sent as
+// [Client.SendAll] sends a stream: with PIPELINING, each final dot leaves
+// with the next message's envelope, one round trip per message.
+//
+// Close it when done: it lets the messages in flight finish, then says
+// QUIT on every connection.
+type Pool struct {
+	opts    PoolOptions
+	copts   Options
+	max     int
+	jobs    chan *poolJob
+	closing chan struct{}
+	workers sync.WaitGroup
+
+	mu      sync.Mutex
+	open    int // connections open or being dialled
+	idle    int // connections waiting for a message
+	closed  bool
+	pauseTo time.Time     // no message leaves before this (rate limiting)
+	pause   time.Duration // the next pause
+	limit   rate.Limit    // the Limiter's rate at NewPool
+	good    int           // messages accepted since the last rate change
+	last    error         // the last rate limiting refusal
+	changed chan struct{} // closed, and replaced, when a connection ends
+
+	s poolCounters
+}
+
+type poolCounters struct {
+	dials, dialErrors, messages, retries, waits, waitNanos, backoffs atomic.Int64
+	retiredBroken, retiredIdle, retiredMax                           atomic.Int64
+	inUse                                                            atomic.Int64
+}
+
+// PoolStats is a snapshot of a [Pool], in the spirit of sql.DBStats.
+type PoolStats struct {
+	MaxConns int // PoolOptions.MaxConns
+	Open     int // connections open or being dialled
+	InUse    int // connections sending a message
+	Idle     int // connections waiting for one
+
+	Dials      int64 // connections dialled
+	DialErrors int64 // dials (greeting, EHLO, TLS, AUTH included) that failed
+
+	RetiredBroken int64 // connections closed because they broke (421, timeout, lost)
+	RetiredIdle   int64 // closed after IdleTimeout
+	RetiredMax    int64 // closed after MaxMessages (or MAILMAX)
+
+	Messages int64 // attempts that reached an outcome, of any state
+	Retries  int64 // attempts after the first, by Send
+
+	WaitCount    int64         // Send calls that waited: for the Limiter, a pause or a connection
+	WaitDuration time.Duration // the time they waited in total
+	Backoffs     int64         // rate limiting replies that paused the pool
+}
+
+// ErrPoolClosed is returned by [Pool.Send] after [Pool.Close].
+var ErrPoolClosed = errors.New("smtp: pool closed")
+
+// RateLimitError is returned by [Pool.Send] when the message cannot leave
+// before the caller's context ends: the Limiter, or a pause after the
+// server said it was rate limiting, would make it wait past the deadline.
+// Nothing was sent for the message in this call's last attempt. Err is the
+// server's last rate limiting refusal (so that [reply.IsRateLimited]
+// holds), or the Limiter's error.
+type RateLimitError struct {
+	// Wait is how long the message would have had to wait.
+	Wait time.Duration
+	// Err is the cause.
+	Err error
+}
+
+// Error returns a message like "smtp: rate limited: would wait 2s: ...".
+func (e *RateLimitError) Error() string {
+	msg := "smtp: rate limited: would wait " + e.Wait.Round(time.Millisecond).String()
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns e.Err.
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// Retry returns [reply.RetryLater].
+func (e *RateLimitError) Retry() reply.Retry { return reply.RetryLater }
+
+// NewPool returns a Pool for opts. It dials nothing until the first Send.
+func NewPool(opts PoolOptions) (*Pool, error) {
+	if opts.Addr == "" {
+		return nil, &InputError{Field: "address", Reason: "empty"}
+	}
+	p := &Pool{opts: opts, max: opts.MaxConns, jobs: make(chan *poolJob), closing: make(chan struct{}), changed: make(chan struct{})}
+	if opts.Client != nil {
+		p.copts = *opts.Client
+	}
+	if p.max <= 0 {
+		p.max = 4
+	}
+	if p.opts.IdleTimeout == 0 {
+		p.opts.IdleTimeout = 30 * time.Second
+	}
+	if p.opts.MaxAttempts <= 0 {
+		p.opts.MaxAttempts = 3
+	}
+	if p.opts.Backoff <= 0 {
+		p.opts.Backoff = time.Second
+	}
+	p.pause = p.opts.Backoff
+	if l := opts.Limiter; l != nil {
+		p.limit = l.Limit()
+	}
+	return p, nil
+}
+
+// poolJob is one attempt of a message, from Pool.Send to a connection.
+type poolJob struct {
+	ctx   context.Context
+	env   *Envelope
+	body  countingReader
+	res   Result
+	err   error
+	state atomic.Int32 // jobQueued, jobStarted or jobCancelled
+	done  chan struct{}
+	end   *endPending // its final dot's reply is due (one round trip per message)
+}
+
+const (
+	jobQueued int32 = iota
+	jobStarted
+	jobCancelled
+)
+
+// countingReader counts what was read of a body, so that Send knows
+// whether an attempt consumed it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.n += int64(n)
+	return n, err
+}
+
+var poolJobs = sync.Pool{New: func() any { return &poolJob{done: make(chan struct{}, 1)} }}
+
+// Send sends one message on a connection of the pool and returns what
+// [Client.Send] returns for it: the same Result, states and errors.
+//
+// It waits for the Limiter and for a pause after a rate limiting reply;
+// when ctx would end first it returns a [*RateLimitError] at once and
+// sends nothing. It then waits for a free connection, opening one when
+// fewer than MaxConns are open. A message that the server never accepted
+// is tried again, up to MaxAttempts in all: on a new connection after a
+// 421 or a connection lost before its final dot, after a pause after a
+// rate limiting refusal (the pool slows down for every message). Nothing
+// else is retried: never a message whose delivery is unknown, a partial
+// delivery, or a permanent refusal.
+//
+// ctx bounds the waits. Once the message is on the wire, cancelling ctx
+// no longer stops it: it finishes within the connection's Timeouts, so
+// that one caller's cancellation never leaves another message, sent in
+// the same flight, with an unknown outcome.
+func (p *Pool) Send(ctx context.Context, env *Envelope, body io.Reader) (Result, error) {
+	if env == nil || len(env.To) == 0 {
+		return Result{}, &InputError{Field: "to", Reason: "no recipients"}
+	}
+	if body == nil {
+		return Result{}, &InputError{Field: "body", Reason: "nil reader"}
+	}
+	var lastRate error
+	for attempt := 1; ; attempt++ {
+		if err := p.wait(ctx, lastRate); err != nil {
+			return Result{}, err
+		}
+		if attempt > 1 {
+			p.s.retries.Add(1)
+		}
+		res, err, read := p.attempt(ctx, env, body)
+		if err == nil || attempt >= p.opts.MaxAttempts || res.State != DeliveryRejected {
+			return res, err
+		}
+		if read > 0 {
+			s, ok := body.(io.Seeker)
+			if !ok {
+				return res, err
+			}
+			if _, serr := s.Seek(0, io.SeekStart); serr != nil {
+				return res, err
+			}
+		}
+		switch {
+		case reply.IsRateLimited(err):
+			lastRate = err
+		case reply.RetryFor(err) == reply.RetryNewConnection && !errors.Is(err, ErrPoolClosed) && ctx.Err() == nil:
+		default:
+			return res, err
+		}
+	}
+}
+
+// wait waits for the pause after a rate limiting reply and for the
+// Limiter, or returns a *RateLimitError when ctx would end first.
+func (p *Pool) wait(ctx context.Context, lastRate error) error {
+	start := time.Now()
+	waited := false
+	defer func() {
+		if waited {
+			p.s.waits.Add(1)
+			p.s.waitNanos.Add(int64(time.Since(start)))
+		}
+	}()
+	p.mu.Lock()
+	until := p.pauseTo
+	if lastRate == nil {
+		lastRate = p.last
+	}
+	p.mu.Unlock()
+	if d := time.Until(until); d > 0 {
+		if dl, ok := ctx.Deadline(); ok && dl.Before(until) {
+			return &RateLimitError{Wait: d, Err: lastRate}
+		}
+		waited = true
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+	if l := p.opts.Limiter; l != nil {
+		r := l.Reserve()
+		if !r.OK() {
+			return &RateLimitError{Err: errors.New("rate: burst is zero")}
+		}
+		d := r.Delay()
+		if d == 0 {
+			return nil
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			r.Cancel()
+			return &RateLimitError{Wait: d, Err: lastRate}
+		}
+		waited = true
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			r.Cancel()
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// attempt sends the message once, on some connection, and reports how
+// many octets of body it read.
+func (p *Pool) attempt(ctx context.Context, env *Envelope, body io.Reader) (Result, error, int64) {
+	j := poolJobs.Get().(*poolJob)
+	j.ctx, j.env, j.body = ctx, env, countingReader{r: body}
+	j.state.Store(jobQueued)
+
+	waited := false
+	start := time.Now()
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			poolJobs.Put(j)
+			return Result{}, ErrPoolClosed, 0
+		}
+		spawn := p.idle == 0 && p.open < p.max
+		if spawn {
+			p.open++
+		}
+		changed := p.changed
+		p.mu.Unlock()
+		if spawn {
+			p.workers.Add(1)
+			go p.worker(j)
+			break
+		}
+		select {
+		case p.jobs <- j:
+		case <-changed:
+			// A connection ended: there may be room for a new one.
+			waited = true
+			continue
+		case <-ctx.Done():
+			poolJobs.Put(j)
+			return Result{}, ctx.Err(), 0
+		case <-p.closing:
+			poolJobs.Put(j)
+			return Result{}, ErrPoolClosed, 0
+		}
+		break
+	}
+	if waited || time.Since(start) > time.Millisecond {
+		p.s.waits.Add(1)
+		p.s.waitNanos.Add(int64(time.Since(start)))
+	}
+	select {
+	case <-j.done:
+	case <-ctx.Done():
+		if j.state.CompareAndSwap(jobQueued, jobCancelled) {
+			// The connection will skip it; it owns j now.
+			return Result{}, ctx.Err(), 0
+		}
+		<-j.done // on the wire: it finishes within the Timeouts
+	}
+	res, err, n := j.res, j.err, j.body.n
+	*j = poolJob{done: j.done}
+	poolJobs.Put(j)
+	return res, err, n
+}
+
+// finish hands the outcome of j to its Send.
+func (p *Pool) finish(j *poolJob, res Result, err error) {
+	p.s.messages.Add(1)
+	p.observe(err)
+	j.res, j.err = res, err
+	j.done <- struct{}{}
+}
+
+// observe adapts the pace to the server: a rate limiting reply pauses
+// every Send and halves the Limiter's rate; accepted messages undo it.
+func (p *Pool) observe(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil && reply.IsRateLimited(err) {
+		p.s.backoffs.Add(1)
+		p.last = err
+		p.pauseTo = time.Now().Add(p.pause)
+		p.pause = min(2*p.pause, reply.RateLimitedDelay)
+		p.good = 0
+		if l := p.opts.Limiter; l != nil {
+			l.SetLimit(l.Limit() / 2)
+		}
+		return
+	}
+	if err != nil {
+		return
+	}
+	p.pause = p.opts.Backoff
+	if l := p.opts.Limiter; l != nil && l.Limit() < p.limit {
+		if p.good++; p.good >= 100 {
+			p.good = 0
+			l.SetLimit(min(p.limit, l.Limit()*1.1))
+		}
+	}
+}
+
+// worker owns one connection: it dials it for first, then sends the
+// messages it takes from p.jobs until the connection must be retired.
+func (p *Pool) worker(first *poolJob) {
+	defer p.workers.Done()
+	defer func() {
+		p.mu.Lock()
+		p.open--
+		close(p.changed)
+		p.changed = make(chan struct{})
+		p.mu.Unlock()
+	}()
+	ctx := context.Background() // the connection's own: see Send
+	if !first.state.CompareAndSwap(jobQueued, jobStarted) {
+		first = nil // cancelled before the dial even began
+	}
+	p.s.dials.Add(1)
+	c, err := Dial(ctx, p.opts.Addr, &p.copts)
+	if err != nil {
+		p.s.dialErrors.Add(1)
+		if first != nil {
+			p.finish(first, Result{}, err)
+		}
+		return
+	}
+	max := p.opts.MaxMessages
+	if l, ok := c.Extensions().Limits(); ok && max == 0 {
+		max = l.MailMax
+	}
+	var inFlight *poolJob // its final dot's reply is due
+	sent := 0
+	j := first
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
+	defer idle.Stop()
+	for {
+		if j == nil {
+			select {
+			case j = <-p.jobs:
+			default:
+			}
+		}
+		if j == nil && inFlight != nil {
+			// Nobody waits: end the message in flight now.
+			c.settle(ctx)
+			p.finishInFlight(inFlight)
+			inFlight = nil
+			if c.err != nil || c.closed {
+				p.s.retiredBroken.Add(1)
+				return
+			}
+			continue
+		}
+		if j == nil {
+			if p.waitJob(&j, idle) {
+				// Idle or closing: QUIT.
+				c.Quit(ctx)
+				return
+			}
+		}
+		if j != first && !j.state.CompareAndSwap(jobQueued, jobStarted) {
+			*j = poolJob{done: j.done} // cancelled while queued; Send has left
+			poolJobs.Put(j)
+			j = nil
+			continue
+		}
+		p.s.inUse.Add(1)
+		c.deferEnd = true
+		res, err := c.Send(ctx, j.env, &j.body)
+		c.deferEnd = false
+		p.s.inUse.Add(-1)
+		sent++
+		if inFlight != nil {
+			if c.end == inFlight.end {
+				c.settle(ctx)
+			}
+			p.finishInFlight(inFlight)
+			inFlight = nil
+		}
+		if err == errEndDeferred {
+			inFlight = j
+			inFlight.end = c.end
+		} else {
+			p.finish(j, res, err)
+		}
+		j, first = nil, nil
+		retire := max > 0 && sent >= max
+		if c.err != nil || c.closed || retire {
+			if inFlight != nil {
+				c.settle(ctx)
+				p.finishInFlight(inFlight)
+			}
+			if c.err != nil || c.closed {
+				p.s.retiredBroken.Add(1)
+			} else {
+				p.s.retiredMax.Add(1)
+				c.Quit(ctx)
+			}
+			return
+		}
+	}
+}
+
+// finishInFlight hands out the outcome of a message whose final dot's
+// reply has been read (or failed to be).
+func (p *Pool) finishInFlight(j *poolJob) {
+	e := j.end
+	j.end = nil
+	p.finish(j, e.res, e.err)
+}
+
+// waitJob waits for a message for *j, counting the connection idle. It
+// returns true when the connection should end instead: idle for too long,
+// or the pool closing.
+func (p *Pool) waitJob(j **poolJob, idle *time.Timer) bool {
+	p.mu.Lock()
+	p.idle++
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.idle--
+		p.mu.Unlock()
+	}()
+	var timeout <-chan time.Time
+	if p.opts.IdleTimeout > 0 {
+		idle.Reset(p.opts.IdleTimeout)
+		timeout = idle.C
+		defer idle.Stop()
+	}
+	select {
+	case *j = <-p.jobs:
+		return false
+	case <-timeout:
+		p.s.retiredIdle.Add(1)
+		return true
+	case <-p.closing:
+		return true
+	}
+}
+
+// Stats returns a snapshot of the pool's counters.
+func (p *Pool) Stats() PoolStats {
+	p.mu.Lock()
+	open, idle := p.open, p.idle
+	p.mu.Unlock()
+	return PoolStats{
+		MaxConns:      p.max,
+		Open:          open,
+		InUse:         int(p.s.inUse.Load()),
+		Idle:          idle,
+		Dials:         p.s.dials.Load(),
+		DialErrors:    p.s.dialErrors.Load(),
+		RetiredBroken: p.s.retiredBroken.Load(),
+		RetiredIdle:   p.s.retiredIdle.Load(),
+		RetiredMax:    p.s.retiredMax.Load(),
+		Messages:      p.s.messages.Load(),
+		Retries:       p.s.retries.Load(),
+		WaitCount:     p.s.waits.Load(),
+		WaitDuration:  time.Duration(p.s.waitNanos.Load()),
+		Backoffs:      p.s.backoffs.Load(),
+	}
+}
+
+// Close stops the pool: Send returns [ErrPoolClosed] from now on, the
+// messages already on a connection finish, and every connection says QUIT
+// and closes. Close waits for all of that; later calls return nil.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	close(p.closing)
+	p.mu.Unlock()
+	p.workers.Wait()
+	return nil
+}
