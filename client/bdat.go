@@ -90,7 +90,7 @@ func (c *Client) BDAT(ctx context.Context, opts *BDATOptions) (*DataWriter, erro
 	if err != nil {
 		return nil, c.leave(ctx, stop, "BDAT", err)
 	}
-	return c.chunkStart(ctx, stop, o.ChunkSize, nil), nil
+	return c.chunkStart(ctx, stop, o.ChunkSize, nil, false), nil
 }
 
 // chunkStart returns the open DataWriter for a BDAT body; it owns stop. The
@@ -99,10 +99,12 @@ func (c *Client) BDAT(ctx context.Context, opts *BDATOptions) (*DataWriter, erro
 // pre (Send with PIPELINING), the envelope commands of pre are queued but
 // not flushed: they leave with the first chunk, and their replies are read
 // before the first chunk's, into a copy of *pre held by the chunker
-// (w.ch.env; see keptEnvelope).
-func (c *Client) chunkStart(ctx context.Context, stop func() bool, size int, pre *txn) *DataWriter {
+// (w.ch.env; see keptEnvelope). For Send, the DataWriter is the client's
+// reused one and the final reply is cloned into c.arena.
+func (c *Client) chunkStart(ctx context.Context, stop func() bool, size int, pre *txn, send bool) *DataWriter {
 	ch := getChunker(size)
-	w := &DataWriter{c: c, ctx: ctx, stop: stop, ch: ch}
+	w := c.newDataWriter(ctx, stop, send)
+	w.ch = ch
 	ch.start(w, pre, c.tx.body == BodyBinaryMIME)
 	if c.ext.Pipelining() {
 		ch.window = maxChunksInFlight
@@ -289,7 +291,7 @@ func (w *DataWriter) readChunkReply() error {
 	} else if err == nil && isLast {
 		ch.lastRead = true
 		if ch.refused == nil {
-			w.reply = r.Clone()
+			w.keepReply(r)
 		}
 	}
 	if c.err != nil {

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -620,5 +621,51 @@ func TestSendChoosesBDAT(t *testing.T) {
 				t.Errorf("transcript has no %q:\n%s", tt.want, log.text())
 			}
 		})
+	}
+}
+
+// The replies of a Result share one buffer (txn.arena): each keeps its
+// own text, with DATA, with BDAT pipelined with the envelope, and in a
+// stream.
+func TestSendReplyTextsIntact(t *testing.T) {
+	gs := startGoSMTP(t, false, nil)
+	c, err := Dial(testCtx(t), gs.addr, &Options{TLSConfig: clientTLS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	check := func(what string, res Result) {
+		t.Helper()
+		if got := res.Mail.Text(); got != "Roger, accepting mail from <a@example.test>" {
+			t.Errorf("%s: Mail = %q", what, got)
+		}
+		if got := res.Recipients[0].Reply.Text(); got != "I'll make sure <b@example.test> gets this" {
+			t.Errorf("%s: RCPT = %q", what, got)
+		}
+		if got := res.Recipients[1].Reply.Text(); got != "I'll make sure <c@example.test> gets this" {
+			t.Errorf("%s: RCPT = %q", what, got)
+		}
+		if got := res.Final.Text(); !strings.HasPrefix(got, "OK: queued") {
+			t.Errorf("%s: Final = %q", what, got)
+		}
+	}
+	for _, useDATA := range []bool{false, true} {
+		env := &Envelope{From: "a@example.test", To: []string{"b@example.test", "c@example.test"}, UseDATA: useDATA}
+		res, err := c.Send(testCtx(t), env, strings.NewReader("Subject: x\r\n\r\nhi\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("Send(UseDATA %v)", useDATA), res)
+	}
+	msgs := make([]*Message, 5)
+	for i := range msgs {
+		msgs[i] = &Message{Envelope: Envelope{From: "a@example.test", To: []string{"b@example.test", "c@example.test"}, UseDATA: i%2 == 0},
+			Body: strings.NewReader("Subject: x\r\n\r\nhi\r\n")}
+	}
+	for m, err := range c.SendAll(testCtx(t), slices.Values(msgs)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("SendAll", m.Result)
 	}
 }

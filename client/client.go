@@ -187,13 +187,19 @@ type Client struct {
 	secrets  []string // what the current AUTH exchange sent: redacted from replies (redactEcho)
 
 	tx       txState
-	stale    bool             // the server refused the end of a message and may keep its transaction: RSET first
-	end      *endPending      // a message whose final dot is written and whose reply is not read (stream.go)
-	keepEnd  bool             // a transaction reads end's reply with its own (see enter)
-	deferEnd bool             // Send leaves its final dot's reply for the next message (SendAll)
-	dw       *DataWriter      // open DataWriter, if any
-	wire     *wire.DataWriter // reused for every message
-	copyBuf  []byte           // for DataWriter.ReadFrom
+	stale    bool          // the server refused the end of a message and may keep its transaction: RSET first
+	end      *endPending   // a message whose final dot is written and whose reply is not read (stream.go)
+	ends     [2]endPending // what end points to, in turn (nextEnd)
+	endFlip  bool
+	keepEnd  bool        // a transaction reads end's reply with its own (see enter)
+	deferEnd bool        // Send leaves its final dot's reply for the next message (SendAll)
+	dw       *DataWriter // open DataWriter, if any
+	txw      DataWriter  // Send's, reused for every message
+	// arena holds the texts of the replies of the message Send is
+	// sending, in one allocation per message: its Result's replies are
+	// sub-slices (reply.CloneAppend), so it is replaced, never reused.
+	arena []byte
+	wire  *wire.DataWriter // reused for every message
 
 	err    error // first fatal error; non-nil means broken
 	errOut error // what calls return once broken

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/seed-e4e66a4f/smtp/internal/wire"
 	"github.com/seed-e4e66a4f/smtp/reply"
@@ -48,6 +49,8 @@ type DataWriter struct {
 	closed bool
 
 	ch *chunker // BDAT (see bdat.go) while open; nil for DATA
+
+	send bool // Send's: the final reply is cloned into c.arena (keepReply)
 }
 
 // errWriteAfterClose is returned by Write after Close.
@@ -80,7 +83,7 @@ func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
 	if _, err := c.roundTrip(ctx, expect{verb: "DATA", stage: stageDataInit, want: wantData}, c.cmdLine("DATA", "")); err != nil {
 		return nil, c.leave(ctx, stop, "DATA", err)
 	}
-	return c.dataStart(ctx, stop)
+	return c.dataStart(ctx, stop, false)
 }
 
 // dataStart is what follows a 354 reply to DATA, for Data and Send: it
@@ -88,24 +91,47 @@ func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
 // reply to the final dot) and returns the open DataWriter, which now owns
 // stop (from enter). On error the call is over: dataStart has called leave.
 // Close checks again, with c.quiet, before the final dot.
-func (c *Client) dataStart(ctx context.Context, stop func() bool) (*DataWriter, error) {
+func (c *Client) dataStart(ctx context.Context, stop func() bool, send bool) (*DataWriter, error) {
 	if c.br.Buffered() > 0 {
 		return nil, c.leave(ctx, stop, "DATA", c.unsolicited(ctx, "DATA"))
 	}
-	return c.bodyWriter(ctx, stop), nil
+	return c.bodyWriter(ctx, stop, send), nil
 }
 
 // bodyWriter resets the reused wire writer onto c.bw and returns the open
-// DataWriter for a body after a 354, owning stop; see dataStart.
-func (c *Client) bodyWriter(ctx context.Context, stop func() bool) *DataWriter {
+// DataWriter for a body after a 354, owning stop; see dataStart. For
+// Send, the DataWriter is the client's own, reused for every message, and
+// the final reply is cloned into c.arena.
+func (c *Client) bodyWriter(ctx context.Context, stop func() bool, send bool) *DataWriter {
 	if c.wire == nil {
 		c.wire = wire.NewDataWriter(c.bw)
 	} else {
 		c.wire.Reset(c.bw)
 	}
-	w := &DataWriter{c: c, ctx: ctx, stop: stop}
+	w := c.newDataWriter(ctx, stop, send)
 	c.dw = w
 	return w
+}
+
+// newDataWriter returns a DataWriter for a body: a new one for Data and
+// BDAT, whose caller may keep it, and the client's reused one for Send
+// (send), whose DataWriter never leaves the call.
+func (c *Client) newDataWriter(ctx context.Context, stop func() bool, send bool) *DataWriter {
+	if !send {
+		return &DataWriter{c: c, ctx: ctx, stop: stop}
+	}
+	c.txw = DataWriter{c: c, ctx: ctx, stop: stop, send: true}
+	return &c.txw
+}
+
+// keepReply stores r, the final reply, in w.reply: a clone, in the
+// client's arena for Send.
+func (w *DataWriter) keepReply(r *reply.Reply) {
+	if w.send {
+		w.reply, w.c.arena = r.CloneAppend(w.c.arena)
+		return
+	}
+	w.reply = r.Clone()
 }
 
 // Write writes p as the next part of the message. Each write to the
@@ -144,19 +170,18 @@ func (w *DataWriter) Write(p []byte) (int, error) {
 }
 
 // ReadFrom writes everything read from r until io.EOF, as Write would,
-// and returns the number of octets read. io.Copy uses it; it reuses one
-// buffer per Client. An error from r is returned as is and leaves the
-// DataWriter usable.
+// and returns the number of octets read. io.Copy uses it; its buffer comes
+// from a pool shared by every Client, for the duration of the call. An
+// error from r is returned as is and leaves the DataWriter usable.
 func (w *DataWriter) ReadFrom(r io.Reader) (int64, error) {
-	c := w.c
-	if c.copyBuf == nil {
-		c.copyBuf = make([]byte, 32<<10)
-	}
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
 	var total int64
 	for {
-		n, rerr := r.Read(c.copyBuf)
+		n, rerr := r.Read(buf)
 		if n > 0 {
-			m, err := w.Write(c.copyBuf[:n])
+			m, err := w.Write(buf[:n])
 			total += int64(m)
 			if err != nil {
 				return total, err
@@ -170,6 +195,9 @@ func (w *DataWriter) ReadFrom(r io.Reader) (int64, error) {
 		}
 	}
 }
+
+// copyBufs holds the buffers of ReadFrom.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // setErr makes err sticky and breaks the client: the body cannot be
 // completed, and ending it would deliver a truncated message.
@@ -266,7 +294,7 @@ func (w *DataWriter) Close() error {
 	// Nothing else is pending: Data and Send read every other reply first.
 	r, err := c.read(ctx, expect{verb: "end of data", stage: stageDataEnd})
 	if err == nil {
-		w.reply = r.Clone()
+		w.keepReply(r)
 		c.tx = txState{}
 	} else if re, ok := err.(*reply.Error); ok {
 		w.reply = re.Reply

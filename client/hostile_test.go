@@ -982,7 +982,7 @@ func TestPipelineFIFO(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Hand out the body writer as Data does.
-	dw := c.bodyWriter(ctx, nil)
+	dw := c.bodyWriter(ctx, nil, false)
 	io.WriteString(dw, "Subject: x\r\n\r\nhi\r\n")
 	if err := dw.Close(); err != nil || !strings.Contains(dw.Reply().Text(), "queued as X") {
 		t.Fatalf("Close() = %v, reply %v", err, dw.Reply())

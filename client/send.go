@@ -384,6 +384,7 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 	// t lives on the stack but for BDAT pipelined with the envelope, where
 	// the DataWriter needs it: then t points to a copy in its chunker.
 	tv := txn{c: c, env: env, n: len(env.To)}
+	c.arena = make([]byte, 0, 192) // this message's: see Client.arena
 	t := &tv
 	t.res.Recipients = make([]RecipientResult, len(env.To))
 	for i, to := range env.To {
@@ -472,12 +473,12 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 	if bdat {
 		switch {
 		case t.read < t.queued:
-			w = c.chunkStart(ctx, stop, 0, t)
+			w = c.chunkStart(ctx, stop, 0, t, true)
 			t = &w.ch.env // until w.Close
 		case !t.deliverable():
 			return t.refuse(ctx, stop)
 		default:
-			w = c.chunkStart(ctx, stop, 0, nil)
+			w = c.chunkStart(ctx, stop, 0, nil, true)
 		}
 	} else {
 		dataExp := expect{verb: "DATA", stage: stageDataInit, want: wantData}
@@ -524,7 +525,7 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 			return t.res, trigger, c.leave(ctx, stop, "DATA", dataErr)
 		}
 		// 354: the body. From here on the DataWriter owns stop.
-		if w, err = c.dataStart(ctx, stop); err != nil {
+		if w, err = c.dataStart(ctx, stop, true); err != nil {
 			return t.res, nil, err
 		}
 	}
@@ -540,7 +541,8 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 		if err := w.closeDeferred(); err != nil {
 			return t.res, nil, err
 		}
-		c.end = &endPending{res: t.res, rcptErr: t.recipientsError()}
+		c.end = c.nextEnd()
+		*c.end = endPending{res: t.res, rcptErr: t.recipientsError(), arena: c.arena}
 		return t.res, nil, errEndDeferred
 	}
 	err = w.Close()
@@ -643,7 +645,7 @@ func (t *txn) readReplies(ctx context.Context) error {
 		t.read++
 		if i == 0 {
 			if r != nil {
-				t.res.Mail = r.Clone()
+				t.res.Mail, c.arena = r.CloneAppend(c.arena)
 			}
 			if c.err != nil {
 				return err
@@ -658,7 +660,7 @@ func (t *txn) readReplies(ctx context.Context) error {
 		}
 		rr := &t.res.Recipients[i-1]
 		if r != nil {
-			rr.Reply = r.Clone()
+			rr.Reply, c.arena = r.CloneAppend(c.arena)
 		}
 		if c.err != nil {
 			return err

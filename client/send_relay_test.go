@@ -182,7 +182,7 @@ func TestSendRelayDeniedWithoutAuth(t *testing.T) {
 			srv := smtptest.Start(t, nil, postfixOpening(tt.ehlo, append(tt.steps, quitting...)...))
 			opts := scriptedOpts(srv, TLSStartTLS, nil)
 			opts.DisableChunking = true // the scripts answer DATA
-	opts.DisableChunking = true // the scripts answer DATA
+			opts.DisableChunking = true // the scripts answer DATA
 			if tt.auth {
 				opts.Auth = sasl.Password(authUser, authPassword)
 				opts.AuthMode = AuthOnDemand // the server asks, with a 530 or a relay refusal

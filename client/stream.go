@@ -127,6 +127,18 @@ type endPending struct {
 	done    bool   // res and err are final
 	err     error
 	msg     *Message // of SendAll, which gets res and err once done
+	arena   []byte   // where the final reply's text goes (see txn.arena)
+}
+
+// nextEnd returns the client's endPending that is not the one most
+// recently handed out: a stream holds at most two, the message in flight
+// and the one before it, until it has read the outcome of the latter.
+func (c *Client) nextEnd() *endPending {
+	c.endFlip = !c.endFlip
+	if c.endFlip {
+		return &c.ends[1]
+	}
+	return &c.ends[0]
 }
 
 // readEnd reads the reply to the final dot of c.end, which must be the
@@ -147,11 +159,11 @@ func (c *Client) resolveEnd(r *reply.Reply, err error) {
 	e := c.end
 	c.end = nil
 	e.done = true
-	var re *reply.Error
+	re, refused := errors.AsType[*reply.Error](err)
 	switch {
 	case err == nil:
-		e.res.Final = r.Clone()
-	case errors.As(err, &re):
+		e.res.Final, e.arena = r.CloneAppend(e.arena)
+	case refused:
 		// A refusal (a 421 included: the reply was read).
 		e.res.Final = re.Reply
 		c.stale = true

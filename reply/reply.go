@@ -102,6 +102,21 @@ func (r Reply) Clone() Reply {
 	return r
 }
 
+// CloneAppend is Clone with the text copied to the end of buf, for a
+// caller that keeps several replies in one allocation: it returns the
+// clone, whose text is a sub-slice of the returned buffer capped at its
+// own length (later appends to the buffer never change it), and buf
+// extended by the text. buf grows as append makes it grow.
+func (r Reply) CloneAppend(buf []byte) (Reply, []byte) {
+	if r.text == nil {
+		return r, buf
+	}
+	start := len(buf)
+	buf = append(buf, r.text...)
+	r.text = buf[start:len(buf):len(buf)]
+	return r, buf
+}
+
 // Err returns nil if r is not a failure (class 2 or 3, or no valid code),
 // and an [*Error] holding a clone of r, with an empty Command, if r is a
 // transient (4xx) or permanent (5xx) failure.

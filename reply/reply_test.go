@@ -176,3 +176,27 @@ func TestReplyErr(t *testing.T) {
 		t.Errorf("Reply{}.Err() = %v, want nil", err)
 	}
 }
+
+func TestCloneAppend(t *testing.T) {
+	a, err := Parse([]byte("250-first line\r\n250 second\r\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Parse([]byte("550 5.1.1 <x@example.test>: unknown\r\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 0, 8)
+	ca, buf := a.CloneAppend(buf)
+	cb, buf := b.CloneAppend(buf)
+	buf = append(buf, "trailing bytes that must not show"...)
+	if ca.String() != a.String() || cb.String() != b.String() {
+		t.Errorf("clones = %q, %q; want %q, %q", ca.String(), cb.String(), a.String(), b.String())
+	}
+	if ca.Lines()[1] != "second" || cb.Enhanced != b.Enhanced {
+		t.Errorf("clone lost its lines or enhanced code: %q %v", ca.Lines(), cb.Enhanced)
+	}
+	if z, out := (Reply{}).CloneAppend(buf); len(out) != len(buf) || z.Text() != "" {
+		t.Errorf("zero reply: %q, buffer grew to %d", z.Text(), len(out))
+	}
+}
