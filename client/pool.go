@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,25 +65,32 @@ type PoolOptions struct {
 // Close it when done: it lets the messages in flight finish, then says
 // QUIT on every connection.
 type Pool struct {
-	opts    PoolOptions
-	copts   Options
-	max     int
-	jobs    chan *poolJob
-	closing chan struct{}
-	workers sync.WaitGroup
+	opts  PoolOptions
+	copts Options
+	max   int
+	conns sync.WaitGroup // one per connection open or being dialled
 
 	mu      sync.Mutex
-	open    int // connections open or being dialled
-	idle    int // connections waiting for a message
+	free    []*poolConn // idle connections, the most recently used last
+	queue   []*poolJob  // messages waiting for a connection, oldest first
+	open    int         // connections open or being dialled
 	closed  bool
+	janitor *time.Timer   // closes idle connections; nil when none is idle
 	pauseTo time.Time     // no message leaves before this (rate limiting)
 	pause   time.Duration // the next pause
 	limit   rate.Limit    // the Limiter's rate at NewPool
 	good    int           // messages accepted since the last rate change
 	last    error         // the last rate limiting refusal
-	changed chan struct{} // closed, and replaced, when a connection ends
 
 	s poolCounters
+}
+
+// poolConn is a connection of a Pool.
+type poolConn struct {
+	c     *Client
+	sent  int       // transactions so far
+	max   int       // transactions before it retires; 0: no limit
+	since time.Time // idle since
 }
 
 type poolCounters struct {
@@ -149,7 +157,7 @@ func NewPool(opts PoolOptions) (*Pool, error) {
 	if opts.Addr == "" {
 		return nil, &InputError{Field: "address", Reason: "empty"}
 	}
-	p := &Pool{opts: opts, max: opts.MaxConns, jobs: make(chan *poolJob), closing: make(chan struct{}), changed: make(chan struct{})}
+	p := &Pool{opts: opts, max: opts.MaxConns}
 	if opts.Client != nil {
 		p.copts = *opts.Client
 	}
@@ -173,22 +181,20 @@ func NewPool(opts PoolOptions) (*Pool, error) {
 }
 
 // poolJob is one attempt of a message, from Pool.Send to a connection.
+// While it waits in Pool.queue, the goroutine holding a connection may
+// send it in the same flight as its own message and then hand it the
+// connection (pc): its Send goes on from there.
 type poolJob struct {
-	ctx   context.Context
-	env   *Envelope
-	body  countingReader
-	res   Result
-	err   error
-	state atomic.Int32 // jobQueued, jobStarted or jobCancelled
-	done  chan struct{}
-	end   *endPending // its final dot's reply is due (one round trip per message)
+	ctx  context.Context
+	env  *Envelope
+	body countingReader
+	res  Result
+	err  error
+	wake chan struct{} // done, or pc handed over
+	done bool          // res and err are final
+	pc   *poolConn     // the connection handed over, with end in flight
+	end  *endPending   // its final dot's reply is due
 }
-
-const (
-	jobQueued int32 = iota
-	jobStarted
-	jobCancelled
-)
 
 // countingReader counts what was read of a body, so that Send knows
 // whether an attempt consumed it.
@@ -203,7 +209,7 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-var poolJobs = sync.Pool{New: func() any { return &poolJob{done: make(chan struct{}, 1)} }}
+var poolJobs = sync.Pool{New: func() any { return &poolJob{wake: make(chan struct{}, 1)} }}
 
 // Send sends one message on a connection of the pool and returns what
 // [Client.Send] returns for it: the same Result, states and errors.
@@ -317,72 +323,284 @@ func (p *Pool) wait(ctx context.Context, lastRate error) error {
 }
 
 // attempt sends the message once, on some connection, and reports how
-// many octets of body it read.
+// many octets of body it read. It runs in the caller's goroutine: on a
+// free connection, on a new one, or, when every connection is busy, after
+// waiting in the queue, where a busy connection picks it up.
 func (p *Pool) attempt(ctx context.Context, env *Envelope, body io.Reader) (Result, error, int64) {
 	j := poolJobs.Get().(*poolJob)
 	j.ctx, j.env, j.body = ctx, env, countingReader{r: body}
-	j.state.Store(jobQueued)
-
-	waited := false
-	start := time.Now()
-	for {
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			poolJobs.Put(j)
-			return Result{}, ErrPoolClosed, 0
-		}
-		spawn := p.idle == 0 && p.open < p.max
-		if spawn {
-			p.open++
-		}
-		changed := p.changed
-		p.mu.Unlock()
-		if spawn {
-			p.workers.Add(1)
-			go p.worker(j)
-			break
-		}
+	defer func() {
 		select {
-		case p.jobs <- j:
-		case <-changed:
-			// A connection ended: there may be room for a new one.
-			waited = true
-			continue
-		case <-ctx.Done():
-			poolJobs.Put(j)
-			return Result{}, ctx.Err(), 0
-		case <-p.closing:
-			poolJobs.Put(j)
-			return Result{}, ErrPoolClosed, 0
+		case <-j.wake: // finish's, when this goroutine ran j itself
+		default:
 		}
-		break
+		*j = poolJob{wake: j.wake}
+		poolJobs.Put(j)
+	}()
+
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return Result{}, ErrPoolClosed, 0
 	}
-	if waited || time.Since(start) > time.Millisecond {
+	var pc *poolConn
+	switch {
+	case len(p.free) > 0:
+		pc = p.free[len(p.free)-1]
+		p.free = p.free[:len(p.free)-1]
+		p.mu.Unlock()
+	case p.open < p.max:
+		p.open++
+		p.conns.Add(1)
+		p.mu.Unlock()
+		var err error
+		if pc, err = p.dial(); err != nil {
+			p.finish(j, Result{}, err)
+			return j.res, j.err, 0
+		}
+	default:
+		p.queue = append(p.queue, j)
+		p.mu.Unlock()
+		start := time.Now()
+		pc = p.await(j)
 		p.s.waits.Add(1)
 		p.s.waitNanos.Add(int64(time.Since(start)))
-	}
-	select {
-	case <-j.done:
-	case <-ctx.Done():
-		if j.state.CompareAndSwap(jobQueued, jobCancelled) {
-			// The connection will skip it; it owns j now.
-			return Result{}, ctx.Err(), 0
+		if pc == nil {
+			return j.res, j.err, j.body.n
 		}
-		<-j.done // on the wire: it finishes within the Timeouts
 	}
-	res, err, n := j.res, j.err, j.body.n
-	*j = poolJob{done: j.done}
-	poolJobs.Put(j)
-	return res, err, n
+	p.run(pc, j)
+	return j.res, j.err, j.body.n
 }
 
-// finish hands the outcome of j to its Send.
+// await waits in the queue until j is done (sent by another goroutine, or
+// dropped by Close or its context) or a connection is handed to it:
+// free, or with j in flight.
+func (p *Pool) await(j *poolJob) *poolConn {
+	select {
+	case <-j.wake:
+	case <-j.ctx.Done():
+		p.mu.Lock()
+		if i := slices.Index(p.queue, j); i >= 0 {
+			p.queue = slices.Delete(p.queue, i, i+1)
+			p.mu.Unlock()
+			j.res, j.err, j.done = Result{}, j.ctx.Err(), true
+			return nil
+		}
+		p.mu.Unlock()
+		<-j.wake // taken: on the wire, it finishes within the Timeouts
+	}
+	if j.done {
+		return nil
+	}
+	return j.pc
+}
+
+// dial opens a connection for the pool (p.open and p.conns count it).
+func (p *Pool) dial() (*poolConn, error) {
+	p.s.dials.Add(1)
+	c, err := Dial(context.Background(), p.opts.Addr, &p.copts)
+	if err != nil {
+		p.s.dialErrors.Add(1)
+		p.gone()
+		return nil, err
+	}
+	pc := &poolConn{c: c, max: p.opts.MaxMessages}
+	if l, ok := c.Extensions().Limits(); ok && pc.max == 0 {
+		pc.max = l.MailMax
+	}
+	return pc, nil
+}
+
+// gone forgets a connection that is closed.
+func (p *Pool) gone() {
+	p.mu.Lock()
+	p.open--
+	p.mu.Unlock()
+	p.conns.Done()
+}
+
+// run sends j on pc, which this goroutine holds; j may be in flight
+// already (j.end, handed over by await). While the reply to j's final dot
+// is due and another message waits in the queue, that message leaves in
+// the same flight (one round trip per message), and pc is handed to its
+// goroutine once j's outcome is known. Otherwise run ends j's message and
+// releases pc.
+func (p *Pool) run(pc *poolConn, j *poolJob) {
+	c := pc.c
+	// The connection's own context: see Send.
+	ctx := context.Background()
+	if j.end == nil {
+		p.s.inUse.Add(1)
+		c.deferEnd = true
+		res, err := c.Send(ctx, j.env, &j.body)
+		c.deferEnd = false
+		p.s.inUse.Add(-1)
+		pc.sent++
+		if err != errEndDeferred {
+			p.finish(j, res, err)
+			p.release(pc)
+			return
+		}
+		j.end = c.end
+	}
+	for {
+		var next *poolJob
+		if !(pc.max > 0 && pc.sent >= pc.max) {
+			p.mu.Lock()
+			if len(p.queue) > 0 {
+				next = p.queue[0]
+				p.queue = slices.Delete(p.queue, 0, 1)
+			}
+			p.mu.Unlock()
+		}
+		if next == nil {
+			if c.end == j.end {
+				c.settle(ctx)
+			}
+			p.finishEnd(j)
+			p.release(pc)
+			return
+		}
+		p.s.inUse.Add(1)
+		c.deferEnd = true
+		res, err := c.Send(ctx, next.env, &next.body)
+		c.deferEnd = false
+		p.s.inUse.Add(-1)
+		pc.sent++
+		if c.end == j.end {
+			// next went without reading j's reply (invalid input, a
+			// broken client): read it now.
+			c.settle(ctx)
+		}
+		p.finishEnd(j)
+		if err != errEndDeferred {
+			p.finish(next, res, err)
+			p.release(pc)
+			return
+		}
+		// next is in flight: its goroutine takes over the connection.
+		next.end, next.pc = c.end, pc
+		next.wake <- struct{}{}
+		return
+	}
+}
+
+// finishEnd hands out the outcome of j, whose final dot's reply has been
+// read (or failed to be).
+func (p *Pool) finishEnd(j *poolJob) {
+	e := j.end
+	j.end = nil
+	p.finish(j, e.res, e.err)
+}
+
+// release gives pc back after a message: to a message waiting in the
+// queue, to the free list, or, when it broke, reached its MaxMessages or
+// the pool is closed, to its end.
+func (p *Pool) release(pc *poolConn) {
+	c := pc.c
+	broken := c.err != nil || c.closed
+	p.mu.Lock()
+	switch {
+	case broken || p.closed || (pc.max > 0 && pc.sent >= pc.max):
+		p.mu.Unlock()
+		switch {
+		case broken:
+			p.s.retiredBroken.Add(1)
+			c.Close()
+		case p.closedNow():
+			c.Quit(context.Background())
+		default:
+			p.s.retiredMax.Add(1)
+			c.Quit(context.Background())
+		}
+		p.gone()
+		p.dialForQueue()
+		return
+	case len(p.queue) > 0:
+		next := p.queue[0]
+		p.queue = slices.Delete(p.queue, 0, 1)
+		p.mu.Unlock()
+		next.pc = pc
+		next.wake <- struct{}{}
+		return
+	}
+	pc.since = time.Now()
+	p.free = append(p.free, pc)
+	if p.janitor == nil && p.opts.IdleTimeout > 0 {
+		p.janitor = time.AfterFunc(p.opts.IdleTimeout, p.retireIdle)
+	}
+	p.mu.Unlock()
+}
+
+func (p *Pool) closedNow() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// dialForQueue opens a connection for the oldest waiting message after
+// one was retired, so that the queue never waits for nothing.
+func (p *Pool) dialForQueue() {
+	p.mu.Lock()
+	if p.closed || len(p.queue) == 0 || p.open >= p.max {
+		p.mu.Unlock()
+		return
+	}
+	next := p.queue[0]
+	p.queue = slices.Delete(p.queue, 0, 1)
+	p.open++
+	p.conns.Add(1)
+	p.mu.Unlock()
+	go func() {
+		pc, err := p.dial()
+		if err != nil {
+			p.finish(next, Result{}, err)
+			return
+		}
+		next.pc = pc
+		next.wake <- struct{}{}
+	}()
+}
+
+// retireIdle closes the connections idle for IdleTimeout, and runs again
+// while some are idle.
+func (p *Pool) retireIdle() {
+	now := time.Now()
+	p.mu.Lock()
+	var old []*poolConn
+	keep := p.free[:0]
+	for _, pc := range p.free {
+		if now.Sub(pc.since) >= p.opts.IdleTimeout {
+			old = append(old, pc)
+		} else {
+			keep = append(keep, pc)
+		}
+	}
+	clear(p.free[len(keep):])
+	p.free = keep
+	p.janitor = nil
+	if len(p.free) > 0 && !p.closed {
+		p.janitor = time.AfterFunc(p.opts.IdleTimeout-now.Sub(p.free[0].since), p.retireIdle)
+	}
+	p.mu.Unlock()
+	for _, pc := range old {
+		p.s.retiredIdle.Add(1)
+		pc.c.Quit(context.Background())
+		p.gone()
+	}
+}
+
+// finish records the outcome of j and, when j's goroutine is waiting
+// for it in await, wakes it up.
 func (p *Pool) finish(j *poolJob, res Result, err error) {
 	p.s.messages.Add(1)
 	p.observe(err)
-	j.res, j.err = res, err
-	j.done <- struct{}{}
+	j.res, j.err, j.done = res, err, true
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
 }
 
 // observe adapts the pace to the server: a rate limiting reply pauses
@@ -413,149 +631,10 @@ func (p *Pool) observe(err error) {
 	}
 }
 
-// worker owns one connection: it dials it for first, then sends the
-// messages it takes from p.jobs until the connection must be retired.
-func (p *Pool) worker(first *poolJob) {
-	defer p.workers.Done()
-	defer func() {
-		p.mu.Lock()
-		p.open--
-		close(p.changed)
-		p.changed = make(chan struct{})
-		p.mu.Unlock()
-	}()
-	ctx := context.Background() // the connection's own: see Send
-	if !first.state.CompareAndSwap(jobQueued, jobStarted) {
-		first = nil // cancelled before the dial even began
-	}
-	p.s.dials.Add(1)
-	c, err := Dial(ctx, p.opts.Addr, &p.copts)
-	if err != nil {
-		p.s.dialErrors.Add(1)
-		if first != nil {
-			p.finish(first, Result{}, err)
-		}
-		return
-	}
-	max := p.opts.MaxMessages
-	if l, ok := c.Extensions().Limits(); ok && max == 0 {
-		max = l.MailMax
-	}
-	var inFlight *poolJob // its final dot's reply is due
-	sent := 0
-	j := first
-	idle := time.NewTimer(time.Hour)
-	idle.Stop()
-	defer idle.Stop()
-	for {
-		if j == nil {
-			select {
-			case j = <-p.jobs:
-			default:
-			}
-		}
-		if j == nil && inFlight != nil {
-			// Nobody waits: end the message in flight now.
-			c.settle(ctx)
-			p.finishInFlight(inFlight)
-			inFlight = nil
-			if c.err != nil || c.closed {
-				p.s.retiredBroken.Add(1)
-				return
-			}
-			continue
-		}
-		if j == nil {
-			if p.waitJob(&j, idle) {
-				// Idle or closing: QUIT.
-				c.Quit(ctx)
-				return
-			}
-		}
-		if j != first && !j.state.CompareAndSwap(jobQueued, jobStarted) {
-			*j = poolJob{done: j.done} // cancelled while queued; Send has left
-			poolJobs.Put(j)
-			j = nil
-			continue
-		}
-		p.s.inUse.Add(1)
-		c.deferEnd = true
-		res, err := c.Send(ctx, j.env, &j.body)
-		c.deferEnd = false
-		p.s.inUse.Add(-1)
-		sent++
-		if inFlight != nil {
-			if c.end == inFlight.end {
-				c.settle(ctx)
-			}
-			p.finishInFlight(inFlight)
-			inFlight = nil
-		}
-		if err == errEndDeferred {
-			inFlight = j
-			inFlight.end = c.end
-		} else {
-			p.finish(j, res, err)
-		}
-		j, first = nil, nil
-		retire := max > 0 && sent >= max
-		if c.err != nil || c.closed || retire {
-			if inFlight != nil {
-				c.settle(ctx)
-				p.finishInFlight(inFlight)
-			}
-			if c.err != nil || c.closed {
-				p.s.retiredBroken.Add(1)
-			} else {
-				p.s.retiredMax.Add(1)
-				c.Quit(ctx)
-			}
-			return
-		}
-	}
-}
-
-// finishInFlight hands out the outcome of a message whose final dot's
-// reply has been read (or failed to be).
-func (p *Pool) finishInFlight(j *poolJob) {
-	e := j.end
-	j.end = nil
-	p.finish(j, e.res, e.err)
-}
-
-// waitJob waits for a message for *j, counting the connection idle. It
-// returns true when the connection should end instead: idle for too long,
-// or the pool closing.
-func (p *Pool) waitJob(j **poolJob, idle *time.Timer) bool {
-	p.mu.Lock()
-	p.idle++
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		p.idle--
-		p.mu.Unlock()
-	}()
-	var timeout <-chan time.Time
-	if p.opts.IdleTimeout > 0 {
-		idle.Reset(p.opts.IdleTimeout)
-		timeout = idle.C
-		defer idle.Stop()
-	}
-	select {
-	case *j = <-p.jobs:
-		return false
-	case <-timeout:
-		p.s.retiredIdle.Add(1)
-		return true
-	case <-p.closing:
-		return true
-	}
-}
-
 // Stats returns a snapshot of the pool's counters.
 func (p *Pool) Stats() PoolStats {
 	p.mu.Lock()
-	open, idle := p.open, p.idle
+	open, idle := p.open, len(p.free)
 	p.mu.Unlock()
 	return PoolStats{
 		MaxConns:      p.max,
@@ -575,9 +654,10 @@ func (p *Pool) Stats() PoolStats {
 	}
 }
 
-// Close stops the pool: Send returns [ErrPoolClosed] from now on, the
-// messages already on a connection finish, and every connection says QUIT
-// and closes. Close waits for all of that; later calls return nil.
+// Close stops the pool: Send returns [ErrPoolClosed] from now on, also
+// for the messages still waiting for a connection; the messages already
+// on a connection finish, and every connection says QUIT and closes.
+// Close waits for all of that; later calls return nil.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -585,8 +665,21 @@ func (p *Pool) Close() error {
 		return nil
 	}
 	p.closed = true
-	close(p.closing)
+	free, queue := p.free, p.queue
+	p.free, p.queue = nil, nil
+	if p.janitor != nil {
+		p.janitor.Stop()
+		p.janitor = nil
+	}
 	p.mu.Unlock()
-	p.workers.Wait()
+	for _, j := range queue {
+		j.res, j.err, j.done = Result{}, ErrPoolClosed, true
+		j.wake <- struct{}{}
+	}
+	for _, pc := range free {
+		pc.c.Quit(context.Background())
+		p.gone()
+	}
+	p.conns.Wait()
 	return nil
 }

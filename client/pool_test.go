@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -240,4 +242,52 @@ func TestPoolCloseDrains(t *testing.T) {
 		}
 	}
 	assert.Equal(t, int64(quits), p.Stats().Dials, "every connection said QUIT")
+}
+
+// turnConn counts the times the client reads after writing: the round
+// trips it waits for.
+type turnConn struct {
+	net.Conn
+	turns *atomic.Int64
+	wrote bool
+}
+
+func (c *turnConn) Write(p []byte) (int, error) { c.wrote = true; return c.Conn.Write(p) }
+
+func (c *turnConn) Read(p []byte) (int, error) {
+	if c.wrote {
+		c.wrote = false
+		c.turns.Add(1)
+	}
+	return c.Conn.Read(p)
+}
+
+type turnDialer struct{ turns *atomic.Int64 }
+
+func (d turnDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	var nd net.Dialer
+	c, err := nd.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &turnConn{Conn: c, turns: d.turns}, nil
+}
+
+// Messages that wait for the pool's only connection leave one round trip
+// each: the final dot of one with the envelope of the next.
+func TestPoolOneRoundTripWhenQueued(t *testing.T) {
+	srv := poolServer(t)
+	var turns atomic.Int64
+	p := newPool(t, srv, client.PoolOptions{MaxConns: 1,
+		Client: &client.Options{TLS: client.TLSNone, Dialer: turnDialer{&turns}}})
+	const n = 200
+	out := sendMany(t, p, n, 8)
+	for i, o := range out {
+		require.NoError(t, o.err, "message %d", i)
+	}
+	require.Equal(t, n, len(srv.Messages()))
+	// Greeting and EHLO take 2; lock-step sending would take 2 per message.
+	perMsg := float64(turns.Load()-2) / n
+	assert.Less(t, perMsg, 1.3, "round trips per message")
+	t.Logf("%.2f round trips per message", perMsg)
 }
