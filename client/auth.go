@@ -20,52 +20,6 @@ const defaultMaxAuthRounds = 8
 // (RFC 4954 section 4).
 const maxCommandLine = 512
 
-// ErrTooManyChallenges is the cause, inside an [*AuthError], when the server
-// sent more 334 challenges than Options.MaxAuthRounds allows: the client
-// cancelled the exchange with "*".
-var ErrTooManyChallenges = errors.New("smtp: too many AUTH challenges")
-
-// AuthError reports an authentication that the client itself ended or could
-// not start, as opposed to a refusal from the server (which is a
-// [*reply.Error] with Command "AUTH"). Err says why:
-//
-//   - a [*sasl.Error] from the mechanism's Start (such as a token source
-//     failure or [sasl.ErrInvalidCredentials]): nothing was sent;
-//   - a [*sasl.Error] wrapping [sasl.ErrMalformedChallenge] or
-//     [sasl.ErrUnexpectedChallenge], or [ErrTooManyChallenges]: the client
-//     answered the server's 334 with "*" and read its reply; the session
-//     stays usable;
-//   - a [*sasl.Error] wrapping [sasl.ErrServerSignature] or
-//     [sasl.ErrIncomplete]: the server said 235 without proving that it
-//     knows the password (SCRAM); the connection is closed.
-//
-// The error never contains credentials.
-type AuthError struct {
-	// Mechanism is the SASL mechanism in use, such as "SCRAM-SHA-256".
-	Mechanism string
-	// Err is the cause.
-	Err error
-}
-
-// Error returns a message like "smtp: AUTH LOGIN: malformed challenge".
-func (e *AuthError) Error() string {
-	msg := "unknown error"
-	if e.Err != nil {
-		msg = e.Err.Error()
-		if se, ok := e.Err.(*sasl.Error); ok && se.Err != nil {
-			msg = se.Err.Error() // without sasl's own "smtp: sasl: MECH: " prefix
-		}
-	}
-	return "smtp: AUTH " + e.Mechanism + ": " + strings.TrimPrefix(msg, "smtp: ")
-}
-
-// Unwrap returns e.Err.
-func (e *AuthError) Unwrap() error { return e.Err }
-
-// Retry returns [reply.RetryNever]: the same mechanism and credentials fail
-// the same way.
-func (e *AuthError) Retry() reply.Retry { return reply.RetryNever }
-
 // Auth authenticates the session with the AUTH command (RFC 4954). It tries
 // mechs, or Options.Auth when mechs is empty, as [sasl.Negotiate] orders
 // them: the strongest mechanism that the server advertised in its last EHLO

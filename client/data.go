@@ -11,23 +11,6 @@ import (
 	"github.com/seed-e4e66a4f/smtp/reply"
 )
 
-// BodyError reports a message body that SMTP cannot carry: a NUL octet or a
-// line longer than 998 octets (RFC 5322 section 2.1.1). A BODY=BINARYMIME
-// body sent with [Client.BDAT] may have both and never gives one. When
-// [DataWriter.Write] returns one, the message has not been terminated and
-// the connection is closed (a DATA body cannot be withdrawn), so the server
-// discards the partial message.
-type BodyError = wire.BodyError
-
-// BodyErrorKind says what is wrong with a body; see [BodyError].
-type BodyErrorKind = wire.BodyErrorKind
-
-// The kinds of [BodyError].
-const (
-	BodyErrorNUL         = wire.BodyNUL         // a NUL octet
-	BodyErrorLineTooLong = wire.BodyLineTooLong // a line over 998 octets
-)
-
 // DataWriter streams a message body, after DATA ([Client.Data]) or with
 // BDAT chunks ([Client.BDAT]). Write normalises every bare CR and bare LF to
 // CRLF (RFC 5321 section 2.3.8) and refuses NUL octets and lines over 998

@@ -9,9 +9,13 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
+	"github.com/seed-e4e66a4f/smtp/internal/wire"
 	"github.com/seed-e4e66a4f/smtp/reply"
+	"github.com/seed-e4e66a4f/smtp/sasl"
 )
 
 // Errors of the client that are not replies from the server. Replies of
@@ -338,3 +342,200 @@ func (e *brokenError) Retry() reply.Retry {
 		return r
 	}
 }
+
+// ErrTooManyChallenges is the cause, inside an [*AuthError], when the server
+// sent more 334 challenges than Options.MaxAuthRounds allows: the client
+// cancelled the exchange with "*".
+var ErrTooManyChallenges = errors.New("smtp: too many AUTH challenges")
+
+// AuthError reports an authentication that the client itself ended or could
+// not start, as opposed to a refusal from the server (which is a
+// [*reply.Error] with Command "AUTH"). Err says why:
+//
+//   - a [*sasl.Error] from the mechanism's Start (such as a token source
+//     failure or [sasl.ErrInvalidCredentials]): nothing was sent;
+//   - a [*sasl.Error] wrapping [sasl.ErrMalformedChallenge] or
+//     [sasl.ErrUnexpectedChallenge], or [ErrTooManyChallenges]: the client
+//     answered the server's 334 with "*" and read its reply; the session
+//     stays usable;
+//   - a [*sasl.Error] wrapping [sasl.ErrServerSignature] or
+//     [sasl.ErrIncomplete]: the server said 235 without proving that it
+//     knows the password (SCRAM); the connection is closed.
+//
+// The error never contains credentials.
+type AuthError struct {
+	// Mechanism is the SASL mechanism in use, such as "SCRAM-SHA-256".
+	Mechanism string
+	// Err is the cause.
+	Err error
+}
+
+// Error returns a message like "smtp: AUTH LOGIN: malformed challenge".
+func (e *AuthError) Error() string {
+	msg := "unknown error"
+	if e.Err != nil {
+		msg = e.Err.Error()
+		if se, ok := e.Err.(*sasl.Error); ok && se.Err != nil {
+			msg = se.Err.Error() // without sasl's own "smtp: sasl: MECH: " prefix
+		}
+	}
+	return "smtp: AUTH " + e.Mechanism + ": " + strings.TrimPrefix(msg, "smtp: ")
+}
+
+// Unwrap returns e.Err.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Retry returns [reply.RetryNever]: the same mechanism and credentials fail
+// the same way.
+func (e *AuthError) Retry() reply.Retry { return reply.RetryNever }
+
+// BodyError reports a message body that SMTP cannot carry: a NUL octet or a
+// line longer than 998 octets (RFC 5322 section 2.1.1). A BODY=BINARYMIME
+// body sent with [Client.BDAT] may have both and never gives one. When
+// [DataWriter.Write] returns one, the message has not been terminated and
+// the connection is closed (a DATA body cannot be withdrawn), so the server
+// discards the partial message.
+type BodyError = wire.BodyError
+
+// BodyErrorKind says what is wrong with a body; see [BodyError].
+type BodyErrorKind = wire.BodyErrorKind
+
+// The kinds of [BodyError].
+const (
+	BodyErrorNUL         = wire.BodyNUL         // a NUL octet
+	BodyErrorLineTooLong = wire.BodyLineTooLong // a line over 998 octets
+)
+
+// ErrPoolClosed is returned by [Pool.Send] after [Pool.Close].
+var ErrPoolClosed = errors.New("smtp: pool closed")
+
+// RateLimitError is returned by [Pool.Send] when the message cannot leave
+// before the caller's context ends: the Limiter, or a pause after the
+// server said it was rate limiting, would make it wait past the deadline.
+// Nothing was sent for the message in this call's last attempt. Err is the
+// server's last rate limiting refusal (so that [reply.IsRateLimited]
+// holds), or the Limiter's error.
+type RateLimitError struct {
+	// Wait is how long the message would have had to wait.
+	Wait time.Duration
+	// Err is the cause.
+	Err error
+}
+
+// Error returns a message like "smtp: rate limited: would wait 2s: ...".
+func (e *RateLimitError) Error() string {
+	msg := "smtp: rate limited: would wait " + e.Wait.Round(time.Millisecond).String()
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns e.Err.
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// Retry returns [reply.RetryLater].
+func (e *RateLimitError) Retry() reply.Retry { return reply.RetryLater }
+
+// RecipientError is a recipient that the server refused at RCPT TO.
+type RecipientError struct {
+	// Address is the recipient, as given in the envelope.
+	Address string
+	// Err is the server's refusal, a [*reply.Error] with Command
+	// "RCPT TO", or the reason the command was not sent.
+	Err error
+}
+
+// Error returns a message like "smtp: recipient <a@example.com>: RCPT TO:
+// 550 5.1.1 No such user".
+func (e *RecipientError) Error() string {
+	msg := "unknown error"
+	if e.Err != nil {
+		msg = strings.TrimPrefix(e.Err.Error(), "smtp: ")
+	}
+	return "smtp: recipient <" + e.Address + ">: " + msg
+}
+
+// Unwrap returns e.Err, so that the reply predicates (such as
+// [reply.IsMailboxUnavailable]) see the server's reply.
+func (e *RecipientError) Unwrap() error { return e.Err }
+
+// RecipientsError reports the recipients the server refused, when it
+// refused all of them, or some of them (partial delivery, or a transaction
+// aborted by Envelope.RequireAllRecipients). errors.Is and errors.As find
+// each [*RecipientError], and through it each [*reply.Error].
+type RecipientsError struct {
+	// Refused lists the refused recipients in envelope order.
+	Refused []*RecipientError
+	// Total is the number of recipients in the envelope.
+	Total int
+}
+
+// Error returns a message like "smtp: 1 of 2 recipients refused: recipient
+// <b@example.com>: RCPT TO: 550 5.1.1 No such user".
+func (e *RecipientsError) Error() string {
+	var b strings.Builder
+	b.WriteString("smtp: ")
+	b.WriteString(strconv.Itoa(len(e.Refused)))
+	b.WriteString(" of ")
+	b.WriteString(strconv.Itoa(e.Total))
+	b.WriteString(" recipients refused")
+	for i, r := range e.Refused {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(strings.TrimPrefix(r.Error(), "smtp: "))
+	}
+	return b.String()
+}
+
+// Unwrap returns the [*RecipientError] values.
+func (e *RecipientsError) Unwrap() []error {
+	out := make([]error, len(e.Refused))
+	for i, r := range e.Refused {
+		out[i] = r
+	}
+	return out
+}
+
+// Retry returns [reply.RetryLater] when every refusal is transient (4xx),
+// and [reply.RetryNever] otherwise. After a partial delivery the advice is
+// about the refused recipients only.
+func (e *RecipientsError) Retry() reply.Retry {
+	if len(e.Refused) == 0 {
+		return reply.RetryNever
+	}
+	for _, r := range e.Refused {
+		if !reply.IsTemporary(r) {
+			return reply.RetryNever
+		}
+	}
+	return reply.RetryLater
+}
+
+// RecipientLimitError is the cause, inside a [*RecipientError], for a
+// recipient that [Client.Send] did not send RCPT TO for because the
+// transaction had as many recipients as the server announced with LIMITS
+// RCPTMAX (RFC 9422). Nothing was sent for it: send it in another
+// transaction. It matches [reply.ErrTransient], as the server's 452 for
+// too many recipients would.
+type RecipientLimitError struct {
+	// Limit is the server's RCPTMAX.
+	Limit int
+}
+
+// Error returns a message like "smtp: not attempted: over the server's
+// limit of 50 recipients per transaction (LIMITS RCPTMAX)".
+func (e *RecipientLimitError) Error() string {
+	return "smtp: not attempted: over the server's limit of " + strconv.Itoa(e.Limit) +
+		" recipients per transaction (LIMITS RCPTMAX)"
+}
+
+// Is reports whether target is [reply.ErrTransient].
+func (e *RecipientLimitError) Is(target error) bool { return target == reply.ErrTransient }
+
+// Retry returns [reply.RetryLater]: the recipient can be sent in a later
+// transaction, on this connection or another.
+func (e *RecipientLimitError) Retry() reply.Retry { return reply.RetryLater }

@@ -121,37 +121,6 @@ type PoolStats struct {
 	Backoffs     int64         // rate limiting replies that paused the pool
 }
 
-// ErrPoolClosed is returned by [Pool.Send] after [Pool.Close].
-var ErrPoolClosed = errors.New("smtp: pool closed")
-
-// RateLimitError is returned by [Pool.Send] when the message cannot leave
-// before the caller's context ends: the Limiter, or a pause after the
-// server said it was rate limiting, would make it wait past the deadline.
-// Nothing was sent for the message in this call's last attempt. Err is the
-// server's last rate limiting refusal (so that [reply.IsRateLimited]
-// holds), or the Limiter's error.
-type RateLimitError struct {
-	// Wait is how long the message would have had to wait.
-	Wait time.Duration
-	// Err is the cause.
-	Err error
-}
-
-// Error returns a message like "smtp: rate limited: would wait 2s: ...".
-func (e *RateLimitError) Error() string {
-	msg := "smtp: rate limited: would wait " + e.Wait.Round(time.Millisecond).String()
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-// Unwrap returns e.Err.
-func (e *RateLimitError) Unwrap() error { return e.Err }
-
-// Retry returns [reply.RetryLater].
-func (e *RateLimitError) Retry() reply.Retry { return reply.RetryLater }
-
 // NewPool returns a Pool for opts. It dials nothing until the first Send.
 func NewPool(opts PoolOptions) (*Pool, error) {
 	if opts.Addr == "" {
@@ -243,7 +212,7 @@ func (p *Pool) Send(ctx context.Context, env *Envelope, body io.Reader) (Result,
 		if attempt > 1 {
 			p.s.retries.Add(1)
 		}
-		res, err, read := p.attempt(ctx, env, body)
+		res, read, err := p.attempt(ctx, env, body)
 		if err == nil || attempt >= p.opts.MaxAttempts || res.State != DeliveryRejected {
 			return res, err
 		}
@@ -326,7 +295,7 @@ func (p *Pool) wait(ctx context.Context, lastRate error) error {
 // many octets of body it read. It runs in the caller's goroutine: on a
 // free connection, on a new one, or, when every connection is busy, after
 // waiting in the queue, where a busy connection picks it up.
-func (p *Pool) attempt(ctx context.Context, env *Envelope, body io.Reader) (Result, error, int64) {
+func (p *Pool) attempt(ctx context.Context, env *Envelope, body io.Reader) (Result, int64, error) {
 	j := poolJobs.Get().(*poolJob)
 	j.ctx, j.env, j.body = ctx, env, countingReader{r: body}
 	defer func() {
@@ -341,7 +310,7 @@ func (p *Pool) attempt(ctx context.Context, env *Envelope, body io.Reader) (Resu
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return Result{}, ErrPoolClosed, 0
+		return Result{}, 0, ErrPoolClosed
 	}
 	var pc *poolConn
 	switch {
@@ -356,7 +325,7 @@ func (p *Pool) attempt(ctx context.Context, env *Envelope, body io.Reader) (Resu
 		var err error
 		if pc, err = p.dial(); err != nil {
 			p.finish(j, Result{}, err)
-			return j.res, j.err, 0
+			return j.res, 0, j.err
 		}
 	default:
 		p.queue = append(p.queue, j)
@@ -366,11 +335,11 @@ func (p *Pool) attempt(ctx context.Context, env *Envelope, body io.Reader) (Resu
 		p.s.waits.Add(1)
 		p.s.waitNanos.Add(int64(time.Since(start)))
 		if pc == nil {
-			return j.res, j.err, j.body.n
+			return j.res, j.body.n, j.err
 		}
 	}
 	p.run(pc, j)
-	return j.res, j.err, j.body.n
+	return j.res, j.body.n, j.err
 }
 
 // await waits in the queue until j is done (sent by another goroutine, or
@@ -444,46 +413,43 @@ func (p *Pool) run(pc *poolConn, j *poolJob) {
 		}
 		j.end = c.end
 	}
-	for {
-		var next *poolJob
-		if !(pc.max > 0 && pc.sent >= pc.max) {
-			p.mu.Lock()
-			if len(p.queue) > 0 {
-				next = p.queue[0]
-				p.queue = slices.Delete(p.queue, 0, 1)
-			}
-			p.mu.Unlock()
+	var next *poolJob
+	if !(pc.max > 0 && pc.sent >= pc.max) {
+		p.mu.Lock()
+		if len(p.queue) > 0 {
+			next = p.queue[0]
+			p.queue = slices.Delete(p.queue, 0, 1)
 		}
-		if next == nil {
-			if c.end == j.end {
-				c.settle(ctx)
-			}
-			p.finishEnd(j)
-			p.release(pc)
-			return
-		}
-		p.s.inUse.Add(1)
-		c.deferEnd = true
-		res, err := c.Send(ctx, next.env, &next.body)
-		c.deferEnd = false
-		p.s.inUse.Add(-1)
-		pc.sent++
+		p.mu.Unlock()
+	}
+	if next == nil {
 		if c.end == j.end {
-			// next went without reading j's reply (invalid input, a
-			// broken client): read it now.
 			c.settle(ctx)
 		}
 		p.finishEnd(j)
-		if err != errEndDeferred {
-			p.finish(next, res, err)
-			p.release(pc)
-			return
-		}
-		// next is in flight: its goroutine takes over the connection.
-		next.end, next.pc = c.end, pc
-		next.wake <- struct{}{}
+		p.release(pc)
 		return
 	}
+	p.s.inUse.Add(1)
+	c.deferEnd = true
+	res, err := c.Send(ctx, next.env, &next.body)
+	c.deferEnd = false
+	p.s.inUse.Add(-1)
+	pc.sent++
+	if c.end == j.end {
+		// next went without reading j's reply (invalid input, a
+		// broken client): read it now.
+		c.settle(ctx)
+	}
+	p.finishEnd(j)
+	if err != errEndDeferred {
+		p.finish(next, res, err)
+		p.release(pc)
+		return
+	}
+	// next is in flight: its goroutine takes over the connection.
+	next.end, next.pc = c.end, pc
+	next.wake <- struct{}{}
 }
 
 // finishEnd hands out the outcome of j, whose final dot's reply has been

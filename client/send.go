@@ -128,84 +128,6 @@ type RecipientResult struct {
 	Err error
 }
 
-// RecipientError is a recipient that the server refused at RCPT TO.
-type RecipientError struct {
-	// Address is the recipient, as given in the envelope.
-	Address string
-	// Err is the server's refusal, a [*reply.Error] with Command
-	// "RCPT TO", or the reason the command was not sent.
-	Err error
-}
-
-// Error returns a message like "smtp: recipient <a@example.com>: RCPT TO:
-// 550 5.1.1 No such user".
-func (e *RecipientError) Error() string {
-	msg := "unknown error"
-	if e.Err != nil {
-		msg = strings.TrimPrefix(e.Err.Error(), "smtp: ")
-	}
-	return "smtp: recipient <" + e.Address + ">: " + msg
-}
-
-// Unwrap returns e.Err, so that the reply predicates (such as
-// [reply.IsMailboxUnavailable]) see the server's reply.
-func (e *RecipientError) Unwrap() error { return e.Err }
-
-// RecipientsError reports the recipients the server refused, when it
-// refused all of them, or some of them (partial delivery, or a transaction
-// aborted by Envelope.RequireAllRecipients). errors.Is and errors.As find
-// each [*RecipientError], and through it each [*reply.Error].
-type RecipientsError struct {
-	// Refused lists the refused recipients in envelope order.
-	Refused []*RecipientError
-	// Total is the number of recipients in the envelope.
-	Total int
-}
-
-// Error returns a message like "smtp: 1 of 2 recipients refused: recipient
-// <b@example.com>: RCPT TO: 550 5.1.1 No such user".
-func (e *RecipientsError) Error() string {
-	var b strings.Builder
-	b.WriteString("smtp: ")
-	b.WriteString(strconv.Itoa(len(e.Refused)))
-	b.WriteString(" of ")
-	b.WriteString(strconv.Itoa(e.Total))
-	b.WriteString(" recipients refused")
-	for i, r := range e.Refused {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
-		}
-		b.WriteString(strings.TrimPrefix(r.Error(), "smtp: "))
-	}
-	return b.String()
-}
-
-// Unwrap returns the [*RecipientError] values.
-func (e *RecipientsError) Unwrap() []error {
-	out := make([]error, len(e.Refused))
-	for i, r := range e.Refused {
-		out[i] = r
-	}
-	return out
-}
-
-// Retry returns [reply.RetryLater] when every refusal is transient (4xx),
-// and [reply.RetryNever] otherwise. After a partial delivery the advice is
-// about the refused recipients only.
-func (e *RecipientsError) Retry() reply.Retry {
-	if len(e.Refused) == 0 {
-		return reply.RetryNever
-	}
-	for _, r := range e.Refused {
-		if !reply.IsTemporary(r) {
-			return reply.RetryNever
-		}
-	}
-	return reply.RetryLater
-}
-
 // Send sends one message on a connected client: MAIL FROM, one RCPT TO per
 // recipient, then the body in BDAT chunks when the server offers CHUNKING
 // (unless Envelope.UseDATA or Options.DisableChunking says otherwise) or
@@ -764,31 +686,6 @@ func relayRefused(err error) bool {
 	}
 	return false
 }
-
-// RecipientLimitError is the cause, inside a [*RecipientError], for a
-// recipient that [Client.Send] did not send RCPT TO for because the
-// transaction had as many recipients as the server announced with LIMITS
-// RCPTMAX (RFC 9422). Nothing was sent for it: send it in another
-// transaction. It matches [reply.ErrTransient], as the server's 452 for
-// too many recipients would.
-type RecipientLimitError struct {
-	// Limit is the server's RCPTMAX.
-	Limit int
-}
-
-// Error returns a message like "smtp: not attempted: over the server's
-// limit of 50 recipients per transaction (LIMITS RCPTMAX)".
-func (e *RecipientLimitError) Error() string {
-	return "smtp: not attempted: over the server's limit of " + strconv.Itoa(e.Limit) +
-		" recipients per transaction (LIMITS RCPTMAX)"
-}
-
-// Is reports whether target is [reply.ErrTransient].
-func (e *RecipientLimitError) Is(target error) bool { return target == reply.ErrTransient }
-
-// Retry returns [reply.RetryLater]: the recipient can be sent in a later
-// transaction, on this connection or another.
-func (e *RecipientLimitError) Retry() reply.Retry { return reply.RetryLater }
 
 // canRecover reports whether Send may overcome err by authenticating or
 // starting TLS.

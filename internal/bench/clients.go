@@ -36,9 +36,9 @@ type contender struct {
 }
 
 const (
-	from   = "a@example.test"
-	to     = "b@example.test"
-	helo   = "bench.example.test"
+	from     = "a@example.test"
+	to       = "b@example.test"
+	helo     = "bench.example.test"
 	envelope = "MAIL FROM:<" + from + ">\r\nRCPT TO:<" + to + ">\r\n"
 )
 
