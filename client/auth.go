@@ -101,10 +101,10 @@ func (c *Client) Auth(ctx context.Context, mechs ...sasl.Mechanism) (reply.Reply
 	// A transaction the server may have kept open after refusing the end
 	// of a message would make it refuse AUTH (RFC 4954: 503): end it.
 	if err := c.resetFirst(ctx); err != nil {
-		return reply.Reply{}, c.leave(ctx, stop, "AUTH", err)
+		return reply.Reply{}, c.leave(ctx, stop, reply.CommandAuth, err)
 	}
 	r, err := c.authenticate(ctx, sess, list)
-	err = c.leave(ctx, stop, "AUTH", err)
+	err = c.leave(ctx, stop, reply.CommandAuth, err)
 	c.authed = err == nil
 	return r, err
 }
@@ -218,7 +218,7 @@ func (c *Client) authWith(ctx context.Context, sess *sasl.Session, m sasl.Mechan
 			pending = ir
 		}
 	}
-	exp := expect{verb: "AUTH", stage: stageCommand, want: wantAuth}
+	exp := expect{verb: reply.CommandAuth, stage: stageCommand, want: wantAuth}
 	r, err := c.roundTrip(ctx, exp, c.line)
 
 	maxRounds := c.opts.MaxAuthRounds
@@ -280,13 +280,13 @@ func (c *Client) authWith(ctx context.Context, sess *sasl.Session, m sasl.Mechan
 func (c *Client) cancelAuth(ctx context.Context, mech string, cause error) error {
 	aerr := &AuthError{Mechanism: mech, Err: cause}
 	c.line = append(c.line[:0], '*')
-	r, err := c.roundTrip(ctx, expect{verb: "AUTH", stage: stageCommand, want: wantAuth, sensitive: true}, c.line)
+	r, err := c.roundTrip(ctx, expect{verb: reply.CommandAuth, stage: stageCommand, want: wantAuth, sensitive: true}, c.line)
 	switch {
 	case c.err != nil:
 		return err
 	case err == nil:
 		// 235 or 334 after "*": the server ignored the cancellation.
-		return errors.Join(aerr, c.unexpected(expect{verb: "AUTH"}, r))
+		return errors.Join(aerr, c.unexpected(expect{verb: reply.CommandAuth}, r))
 	}
 	return aerr
 }

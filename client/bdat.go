@@ -88,7 +88,7 @@ func (c *Client) BDAT(ctx context.Context, opts *BDATOptions) (*DataWriter, erro
 		err = &InputError{Field: "call", Value: "BDAT", Reason: "no mail transaction: call Mail first"}
 	}
 	if err != nil {
-		return nil, c.leave(ctx, stop, "BDAT", err)
+		return nil, c.leave(ctx, stop, reply.CommandBDAT, err)
 	}
 	return c.chunkStart(ctx, stop, o.ChunkSize, nil, false), nil
 }
@@ -205,9 +205,9 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 	if c.err != nil {
 		return c.errOut
 	}
-	exp := expect{verb: "BDAT", stage: stageDataBlock}
+	exp := expect{verb: reply.CommandBDAT, stage: stageDataBlock}
 	if last {
-		exp = expect{verb: "BDAT LAST", stage: stageDataEnd}
+		exp = expect{verb: reply.CommandBDATLast, stage: stageDataEnd}
 	}
 	if c.inflight == 0 {
 		// Nothing is owed by the server: anything it sent is
@@ -279,7 +279,7 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 func (w *DataWriter) readChunkReply() error {
 	c := w.c
 	ch := w.ch
-	isLast := c.pending[0].verb == "BDAT LAST"
+	isLast := c.pending[0].verb == reply.CommandBDATLast
 	r, err := c.next(w.ctx)
 	ch.unread--
 	if re, ok := err.(*reply.Error); ok {
@@ -368,7 +368,7 @@ func (w *DataWriter) closeChunks() error {
 			w.err = w.chunkFailed(err)
 		} else {
 			c.tx = txState{}
-			w.err = w.endCtx("BDAT LAST", nil)
+			w.err = w.endCtx(reply.CommandBDATLast, nil)
 		}
 	}
 	// The message is over. If ctx fired meanwhile, it closed the

@@ -1,55 +1,3 @@
-// Package client is an SMTP client session: greeting, EHLO, STARTTLS or
-// implicit TLS, AUTH, the mail transaction and QUIT, with every server
-// answer returned as a typed [reply.Reply] and every failure as a typed
-// error.
-//
-// # Sessions
-//
-// [Dial] (or [New] on an open connection) reads the greeting, says EHLO,
-// applies the TLS policy and returns a ready [Client]. [Client.Mail],
-// [Client.Rcpt] and [Client.Data] run a transaction step by step;
-// [Client.Send] runs one in a single round trip when the server offers
-// PIPELINING (RFC 2920). Every call that can block takes a context first:
-// cancelling it closes the connection and the call returns the context's
-// error. Each stage also has a timeout (RFC 5321 section 4.5.3.2; see
-// [Timeouts]).
-//
-// # Errors and retries
-//
-// A refusal by the server is a [*reply.Error]. A failure of the client or
-// the connection has its own type: [*InputError], [*UnsupportedError],
-// [*SizeError] and [*TLSError] before anything is sent or for the TLS
-// policy; [*ConnError] when the connection could not be opened or was
-// lost, reset or timed out; [*reply.ProtocolError] when the server broke
-// the protocol (a malformed reply, or bytes sent when no reply was due);
-// [ErrDeliveryUnknown] when the connection failed after the final "." of a
-// message. Each answers [reply.RetryFor]: a dial failure or a connection
-// lost before the final "." is [reply.RetryNewConnection] (a transaction
-// the server did not see end is discarded, RFC 5321 section 3.3); invalid
-// input, a TLS policy or certificate failure and a cancelled context are
-// [reply.RetryNever]. [SendMail] follows that advice.
-//
-// # Security
-//
-// TLS is required by default: STARTTLS (RFC 3207) on every port but 465,
-// where TLS starts at once (RFC 8314); see [TLSMode]. Certificates are
-// verified, TLS 1.2 is the minimum, bytes sent by the server together with
-// its 220 to STARTTLS are refused as a response injection, and everything
-// learned before TLS is forgotten. Addresses and parameters are validated
-// before anything is written, so no input can add a command; message bodies
-// have every bare CR and LF turned into CRLF and lines starting with "." are
-// dot-stuffed, so no body can end the message early (SMTP smuggling).
-//
-// # Extensions
-//
-// [Extensions] gives typed views of SIZE (RFC 1870), AUTH (RFC 4954),
-// PIPELINING (RFC 2920), CHUNKING and BINARYMIME (RFC 3030), 8BITMIME
-// (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461), ENHANCEDSTATUSCODES
-// (RFC 2034), REQUIRETLS (RFC 8689), STARTTLS (RFC 3207) and LIMITS
-// (RFC 9422).
-//
-// A [Client] is not safe for concurrent use by several goroutines; to abort
-// a call in progress, cancel its context.
 package client
 
 // Internal command layer (for auth.go, send.go and future BDAT code).
@@ -60,8 +8,8 @@ package client
 //	if err != nil {            // is open/ctx done; arms
 //		return reply.Reply{}, err // context.AfterFunc(ctx, close conn)
 //	}
-//	r, err := c.roundTrip(ctx, expect{verb: "NOOP", stage: stageCommand}, line)
-//	err = c.leave(ctx, stop, "NOOP", err) // a fired ctx becomes ctx.Err()
+//	r, err := c.roundTrip(ctx, expect{verb: reply.CommandNoop, stage: stageCommand}, line)
+//	err = c.leave(ctx, stop, reply.CommandNoop, err) // a fired ctx becomes ctx.Err()
 //
 // c.simple(ctx, exp, line) does all of that and returns a clone of the reply.
 //
@@ -105,13 +53,23 @@ package client
 // and hand out a *DataWriter{c, ctx, stop} with c.dw set (see Client.Data).
 //
 // AUTH (RFC 4954), for auth.go:
-//   - expect{verb: "AUTH", stage: stageCommand, want: wantAuth} accepts both
+//   - expect{verb: reply.CommandAuth, stage: stageCommand, want: wantAuth} accepts both
 //     2xx and 334. After a 334, c.await334 is true, and the next line queued
 //     is logged as "<redacted>" whatever it is; queue clears it.
 //   - A line starting "AUTH " is logged as "AUTH <MECH> <redacted>"; set
 //     expect.sensitive to redact a line entirely in other cases.
 //   - c.Secure() reports TLS with a verified certificate; c.mode is the
 //     resolved TLS policy.
+//
+// Streams (stream.go, SendAll and Pool): with c.deferEnd, transact ends a
+// DATA message with closeDeferred, which leaves the final dot in c.bw and
+// its "end of data" expect in c.pending, and records the message in c.end
+// (one of the two slots of c.ends). The next transact enters with
+// c.keepEnd, queues RSET, MAIL FROM, RCPT TO and DATA behind the dot (one
+// write), and its readReplies reads the dot's reply first (readEnd). Every
+// other call's enter settles c.end first (settle: flush, readEnd), so no
+// reply is ever taken for another command's. c.record is queue without
+// the write, for BDAT's command and chunk in one writev.
 //
 // Transaction state: c.tx holds what MAIL declared (SMTPUTF8, BODY, SIZE) so
 // that RCPT and DATA can check it; Reset and a completed DATA clear it.
@@ -612,10 +570,10 @@ func (c *Client) drain(ctx context.Context, verb string) error {
 func (c *Client) unsolicited(ctx context.Context, verb string) error {
 	n := c.br.Buffered()
 	buf, _ := c.br.Peek(n)
-	if len(buf) > 0 && (bytes.HasPrefix(buf, []byte("421")) || (verb == "end of data" && (buf[0] == '4' || buf[0] == '5'))) {
+	if len(buf) > 0 && (bytes.HasPrefix(buf, []byte("421")) || (verb == reply.CommandEndOfData && (buf[0] == '4' || buf[0] == '5'))) {
 		var r reply.Reply
 		rd := reply.NewReader(bufio.NewReader(bytes.NewReader(buf)), c.opts.ReplyLimits)
-		if rd.ReadReply(&r) == nil && (r.Code == reply.CodeServiceNotAvailable || verb == "end of data") {
+		if rd.ReadReply(&r) == nil && (r.Code == reply.CodeServiceNotAvailable || verb == reply.CommandEndOfData) {
 			if c.logging(ctx) {
 				c.logRecv(ctx, &r)
 			}

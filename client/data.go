@@ -60,11 +60,11 @@ func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
 		return nil, err
 	}
 	if c.tx.body == BodyBinaryMIME {
-		return nil, c.leave(ctx, stop, "DATA", &InputError{Field: "call", Value: "DATA",
+		return nil, c.leave(ctx, stop, reply.CommandData, &InputError{Field: "call", Value: "DATA",
 			Reason: "a BODY=BINARYMIME message must be sent with BDAT"})
 	}
-	if _, err := c.roundTrip(ctx, expect{verb: "DATA", stage: stageDataInit, want: wantData}, c.cmdLine("DATA", "")); err != nil {
-		return nil, c.leave(ctx, stop, "DATA", err)
+	if _, err := c.roundTrip(ctx, expect{verb: reply.CommandData, stage: stageDataInit, want: wantData}, c.cmdLine(reply.CommandData, "")); err != nil {
+		return nil, c.leave(ctx, stop, reply.CommandData, err)
 	}
 	return c.dataStart(ctx, stop, false)
 }
@@ -76,7 +76,7 @@ func (c *Client) Data(ctx context.Context) (*DataWriter, error) {
 // Close checks again, with c.quiet, before the final dot.
 func (c *Client) dataStart(ctx context.Context, stop func() bool, send bool) (*DataWriter, error) {
 	if c.br.Buffered() > 0 {
-		return nil, c.leave(ctx, stop, "DATA", c.unsolicited(ctx, "DATA"))
+		return nil, c.leave(ctx, stop, reply.CommandData, c.unsolicited(ctx, reply.CommandData))
 	}
 	return c.bodyWriter(ctx, stop, send), nil
 }
@@ -249,7 +249,7 @@ func (w *DataWriter) Close() error {
 		return w.err
 	}
 	ctx := w.ctx
-	if err := c.quiet(ctx, "end of data"); err != nil {
+	if err := c.quiet(ctx, reply.CommandEndOfData); err != nil {
 		// The server spoke or hung up during the body: its words would
 		// be taken for the reply to the final dot, which is not sent.
 		w.err = err
@@ -271,11 +271,11 @@ func (w *DataWriter) Close() error {
 		// The end of the dot line is still in the buffer: it did not
 		// leave, so the server cannot have completed the message. The
 		// connection was lost before the end of data, not after it.
-		w.setErr(&ConnError{Op: "end of data", Err: err})
+		w.setErr(&ConnError{Op: reply.CommandEndOfData, Err: err})
 		return w.err
 	}
 	// Nothing else is pending: Data and Send read every other reply first.
-	r, err := c.read(ctx, expect{verb: "end of data", stage: stageDataEnd})
+	r, err := c.read(ctx, expect{verb: reply.CommandEndOfData, stage: stageDataEnd})
 	if err == nil {
 		w.keepReply(r)
 		c.tx = txState{}
@@ -289,7 +289,7 @@ func (w *DataWriter) Close() error {
 		// The dot may have reached the server: say so, never "failed".
 		err = c.deliveryUnknown(err, w.endName())
 	}
-	w.err = w.endCtx("end of data", err)
+	w.err = w.endCtx(reply.CommandEndOfData, err)
 	return w.err
 }
 
@@ -377,7 +377,7 @@ func (w *DataWriter) closeDeferred() error {
 		c.dw = nil
 	}
 	ctx := w.ctx
-	if err := c.quiet(ctx, "end of data"); err != nil {
+	if err := c.quiet(ctx, reply.CommandEndOfData); err != nil {
 		w.err = err
 		w.disarm()
 		return w.err
@@ -392,11 +392,11 @@ func (w *DataWriter) closeDeferred() error {
 			slog.Int64("octets", c.wire.Size()))
 		c.logSend(ctx, []byte("."), false)
 	}
-	c.pending = append(c.pending, expect{verb: "end of data", stage: stageDataEnd})
+	c.pending = append(c.pending, expect{verb: reply.CommandEndOfData, stage: stageDataEnd})
 	c.tx = txState{}
 	if w.disarm() {
 		// ctx fired: the connection is closed, and the dot never left.
-		w.err = &ConnError{Op: "end of data", Err: w.ctx.Err()}
+		w.err = &ConnError{Op: reply.CommandEndOfData, Err: w.ctx.Err()}
 		w.c.setBroken(w.err)
 		return w.err
 	}

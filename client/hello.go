@@ -34,7 +34,7 @@ func (c *Client) open(ctx context.Context) error {
 // here") is answered with QUIT, as RFC 5321 section 3.1 asks; 4xx (421) ends
 // the session.
 func (c *Client) greet(ctx context.Context) error {
-	r, err := c.read(ctx, expect{verb: "greeting", stage: stageGreeting})
+	r, err := c.read(ctx, expect{verb: reply.CommandGreeting, stage: stageGreeting})
 	if r != nil {
 		c.greeting = r.Clone()
 	}
@@ -60,7 +60,7 @@ func (c *Client) quitQuietly(ctx context.Context) {
 	c.raw.SetDeadline(time.Now().Add(d))
 	c.pending = c.pending[:0]
 	c.inflight = 0
-	if c.queue(ctx, expect{verb: "QUIT", stage: stageCommand}, c.cmdLine("QUIT", "")) != nil {
+	if c.queue(ctx, expect{verb: reply.CommandQuit, stage: stageCommand}, c.cmdLine(reply.CommandQuit, "")) != nil {
 		return
 	}
 	if c.bw.Flush() != nil {
@@ -78,7 +78,7 @@ func (c *Client) hello(ctx context.Context) error {
 	// A new EHLO resets the session (RFC 5321 section 4.1.4): no transaction
 	// survives it, and after STARTTLS no authentication either (RFC 3207 4.2).
 	c.authed, c.stale = false, false
-	r, err := c.roundTrip(ctx, expect{verb: "EHLO", stage: stageCommand}, c.cmdLine("EHLO", c.localName))
+	r, err := c.roundTrip(ctx, expect{verb: reply.CommandEHLO, stage: stageCommand}, c.cmdLine(reply.CommandEHLO, c.localName))
 	if err == nil {
 		c.ext = parseExtensions(r)
 		return nil
@@ -86,7 +86,7 @@ func (c *Client) hello(ctx context.Context) error {
 	if r == nil || c.err != nil || (r.Code != reply.CodeSyntaxError && r.Code != reply.CodeNotImplemented) {
 		return err
 	}
-	if _, err := c.roundTrip(ctx, expect{verb: "HELO", stage: stageCommand}, c.cmdLine("HELO", c.localName)); err != nil {
+	if _, err := c.roundTrip(ctx, expect{verb: reply.CommandHELO, stage: stageCommand}, c.cmdLine(reply.CommandHELO, c.localName)); err != nil {
 		return err
 	}
 	c.ext = Extensions{}

@@ -245,8 +245,8 @@ func (c *Client) mail(ctx context.Context) (*reply.Reply, error) {
 
 // What MAIL FROM and RSET expect.
 var (
-	mailExp  = expect{verb: "MAIL FROM", stage: stageMail}
-	resetExp = expect{verb: "RSET", stage: stageCommand}
+	mailExp  = expect{verb: reply.CommandMail, stage: stageMail}
+	resetExp = expect{verb: reply.CommandRset, stage: stageCommand}
 )
 
 // rsetLine is the RSET command. Queuing it leaves c.line alone.
@@ -443,7 +443,7 @@ func (c *Client) Rcpt(ctx context.Context, to string, opts *RcptOptions) (reply.
 			return reply.Reply{}, err
 		}
 	}
-	return c.simple(ctx, expect{verb: "RCPT TO", stage: stageRcpt}, c.line)
+	return c.simple(ctx, expect{verb: reply.CommandRcpt, stage: stageRcpt}, c.line)
 }
 
 // rcptLine validates to and opts and builds the RCPT TO line in c.line.
@@ -514,7 +514,7 @@ func (c *Client) Reset(ctx context.Context) (reply.Reply, error) {
 // Errors: a [*reply.Error] (Command "NOOP"), or the errors of a broken
 // connection.
 func (c *Client) Noop(ctx context.Context) (reply.Reply, error) {
-	return c.simple(ctx, expect{verb: "NOOP", stage: stageCommand}, c.cmdLine("NOOP", ""))
+	return c.simple(ctx, expect{verb: reply.CommandNoop, stage: stageCommand}, c.cmdLine(reply.CommandNoop, ""))
 }
 
 // Verify asks the server with VRFY whether addr (a mailbox or user name,
@@ -526,7 +526,7 @@ func (c *Client) Verify(ctx context.Context, addr string) (reply.Reply, error) {
 	if err := checkText("VRFY", addr); err != nil {
 		return reply.Reply{}, err
 	}
-	return c.simple(ctx, expect{verb: "VRFY", stage: stageCommand}, c.cmdLine("VRFY", addr))
+	return c.simple(ctx, expect{verb: reply.CommandVrfy, stage: stageCommand}, c.cmdLine(reply.CommandVrfy, addr))
 }
 
 // Quit ends the session: it sends QUIT, waits for the reply and closes the
@@ -537,7 +537,7 @@ func (c *Client) Verify(ctx context.Context, addr string) (reply.Reply, error) {
 // errors of a broken connection (a server that closes the connection
 // without answering QUIT gives one matching io.ErrUnexpectedEOF).
 func (c *Client) Quit(ctx context.Context) error {
-	_, err := c.simple(ctx, expect{verb: "QUIT", stage: stageCommand}, c.cmdLine("QUIT", ""))
+	_, err := c.simple(ctx, expect{verb: reply.CommandQuit, stage: stageCommand}, c.cmdLine(reply.CommandQuit, ""))
 	if cerr := c.Close(); err == nil {
 		err = cerr
 	}

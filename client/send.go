@@ -279,7 +279,7 @@ func (c *Client) upgrade(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.leave(ctx, stop, "STARTTLS", c.startTLS(ctx))
+	return c.leave(ctx, stop, reply.CommandStartTLS, c.startTLS(ctx))
 }
 
 // useBDAT reports whether Send sends a message of env, whose MAIL FROM
@@ -326,13 +326,13 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 	// nothing half-sent.
 	tx, err := c.mailLine(env.From, env.MailOptions)
 	if err != nil {
-		return fail("MAIL FROM", err)
+		return fail(reply.CommandMail, err)
 	}
 	c.tx = tx // rcptLine reads tx.utf8
 	for _, to := range env.To {
 		if err := c.rcptLine(to, env.RcptOptions); err != nil {
 			c.tx = txState{}
-			return fail("RCPT TO", err)
+			return fail(reply.CommandRcpt, err)
 		}
 	}
 
@@ -347,7 +347,7 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 		}
 		if env.RequireAllRecipients {
 			c.tx = txState{}
-			return fail("RCPT TO", &RecipientsError{Refused: t.notSent, Total: len(env.To)})
+			return fail(reply.CommandRcpt, &RecipientsError{Refused: t.notSent, Total: len(env.To)})
 		}
 	}
 
@@ -358,14 +358,14 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 		// pipelined envelope only (readReplies).
 		c.settle(ctx)
 		if c.err != nil {
-			return fail("MAIL FROM", c.errOut)
+			return fail(reply.CommandMail, c.errOut)
 		}
 	}
 	if !pipe {
 		// After a refused end of data: RSET before MAIL FROM. With
 		// PIPELINING, t.queue queues it with MAIL FROM instead.
 		if err := c.resetFirst(ctx); err != nil {
-			return fail("RSET", err)
+			return fail(reply.CommandRset, err)
 		}
 	}
 	// hold: the last batch of the envelope leaves with DATA or the first
@@ -403,12 +403,12 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 			w = c.chunkStart(ctx, stop, 0, nil, true)
 		}
 	} else {
-		dataExp := expect{verb: "DATA", stage: stageDataInit, want: wantData}
+		dataExp := expect{verb: reply.CommandData, stage: stageDataInit, want: wantData}
 		var dataR *reply.Reply
 		var dataErr error
 		sent := false
 		if t.read < t.queued {
-			c.queue(ctx, dataExp, c.cmdLine("DATA", ""))
+			c.queue(ctx, dataExp, c.cmdLine(reply.CommandData, ""))
 			if err := c.flush(ctx); err != nil {
 				return fail(t.verb(), err)
 			}
@@ -417,7 +417,7 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 			}
 			dataR, dataErr = c.next(ctx)
 			if c.err != nil {
-				return fail("DATA", dataErr)
+				return fail(reply.CommandData, dataErr)
 			}
 			sent = true
 		}
@@ -426,14 +426,14 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 				// 354 with no transaction or no recipient: RFC 2920
 				// section 3.1 forbids it, and the only way out without
 				// sending a message is to drop the connection.
-				return fail("DATA", c.unexpected(dataExp, dataR))
+				return fail(reply.CommandData, c.unexpected(dataExp, dataR))
 			}
 			return t.refuse(ctx, stop)
 		}
 		if !sent {
-			_, dataErr = c.roundTrip(ctx, dataExp, c.cmdLine("DATA", ""))
+			_, dataErr = c.roundTrip(ctx, dataExp, c.cmdLine(reply.CommandData, ""))
 			if c.err != nil {
-				return fail("DATA", dataErr)
+				return fail(reply.CommandData, dataErr)
 			}
 		}
 		if dataErr != nil {
@@ -442,9 +442,9 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 				trigger = dataErr
 			}
 			if err := c.endTx(ctx); err != nil {
-				return fail("RSET", err)
+				return fail(reply.CommandRset, err)
 			}
-			return t.res, trigger, c.leave(ctx, stop, "DATA", dataErr)
+			return t.res, trigger, c.leave(ctx, stop, reply.CommandData, dataErr)
 		}
 		// 354: the body. From here on the DataWriter owns stop.
 		if w, err = c.dataStart(ctx, stop, true); err != nil {
@@ -528,7 +528,7 @@ func (t *txn) queue(ctx context.Context, max int) {
 			c.queue(ctx, mailExp, c.line)
 		} else {
 			c.rcptLine(t.env.To[t.queued-1], t.env.RcptOptions)
-			c.queue(ctx, expect{verb: "RCPT TO", stage: stageRcpt}, c.line)
+			c.queue(ctx, expect{verb: reply.CommandRcpt, stage: stageRcpt}, c.line)
 		}
 		t.queued++
 	}
@@ -537,12 +537,12 @@ func (t *txn) queue(ctx context.Context, max int) {
 // verb names the command whose reply comes next, for errors.
 func (t *txn) verb() string {
 	if t.rset {
-		return "RSET"
+		return reply.CommandRset
 	}
 	if t.read == 0 {
-		return "MAIL FROM"
+		return reply.CommandMail
 	}
-	return "RCPT TO"
+	return reply.CommandRcpt
 }
 
 // readReplies reads the replies to every command queued and flushed. It
@@ -654,18 +654,18 @@ func (t *txn) refuse(ctx context.Context, stop func() bool) (Result, error, erro
 	if t.mailErr == nil {
 		// Close the transaction (no RSET is needed when MAIL failed).
 		if err := c.endTx(ctx); err != nil {
-			return t.res, nil, c.leave(ctx, stop, "RSET", err)
+			return t.res, nil, c.leave(ctx, stop, reply.CommandRset, err)
 		}
 	}
 	err, trigger := t.outcome()
-	return t.res, trigger, c.leave(ctx, stop, "MAIL FROM", err)
+	return t.res, trigger, c.leave(ctx, stop, reply.CommandMail, err)
 }
 
 // relayRefused reports whether err is a refusal of RCPT TO that Send may
 // overcome by authenticating; see the rule in Send's documentation.
 func relayRefused(err error) bool {
 	re, ok := errors.AsType[*reply.Error](err)
-	if !ok || re.Command != "RCPT TO" {
+	if !ok || re.Command != reply.CommandRcpt {
 		return false
 	}
 	r := re.Reply

@@ -207,7 +207,7 @@ func (c *Client) settle(ctx context.Context) {
 	if err = c.flush(ctx); err == nil {
 		err = c.readEnd(ctx)
 	}
-	err = c.leave(ctx, stop, "end of data", err)
+	err = c.leave(ctx, stop, reply.CommandEndOfData, err)
 	if c.end == e {
 		c.resolveEnd(nil, err)
 	}

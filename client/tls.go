@@ -72,7 +72,7 @@ func (c *Client) startTLS(ctx context.Context) error {
 		}
 		return c.fail(&TLSError{Reason: TLSReasonNotOffered, Mode: c.mode})
 	}
-	if _, err := c.roundTrip(ctx, expect{verb: "STARTTLS", stage: stageCommand, want: want220}, c.cmdLine("STARTTLS", "")); err != nil {
+	if _, err := c.roundTrip(ctx, expect{verb: reply.CommandStartTLS, stage: stageCommand, want: want220}, c.cmdLine(reply.CommandStartTLS, "")); err != nil {
 		if c.mode == TLSOpportunistic && c.err == nil {
 			c.note(ctx, "STARTTLS refused; going on without TLS")
 			return nil

@@ -14,6 +14,7 @@ const (
 	CommandRcpt      = "RCPT TO"
 	CommandData      = "DATA"        // DATA itself, answered by 354
 	CommandBDAT      = "BDAT"        // a BDAT chunk
+	CommandBDATLast  = "BDAT LAST"   // the last BDAT chunk, answered like the final dot
 	CommandEndOfData = "end of data" // the reply after the final dot
 	CommandRset      = "RSET"
 	CommandVrfy      = "VRFY"
