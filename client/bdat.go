@@ -209,7 +209,7 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 	if last {
 		exp = expect{verb: reply.CommandBDATLast, stage: stageDataEnd}
 	}
-	if c.inflight == 0 {
+	if c.pending.idle() {
 		// Nothing is owed by the server: anything it sent is
 		// unsolicited, and if it hung up the chunk is not sent.
 		if err := c.quiet(ctx, exp.verb); err != nil {
@@ -244,7 +244,7 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 		// completed the message, even when this is the LAST chunk.
 		return c.fail(&ConnError{Op: exp.verb, Err: err})
 	}
-	c.inflight = len(c.pending)
+	c.pending.flushed()
 	ch.unread++
 	ch.lastSent = last
 	if t := ch.pre; t != nil {
@@ -279,7 +279,7 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 func (w *DataWriter) readChunkReply() error {
 	c := w.c
 	ch := w.ch
-	isLast := c.pending[0].verb == reply.CommandBDATLast
+	isLast := c.pending.oldest().verb == reply.CommandBDATLast
 	r, err := c.next(w.ctx)
 	ch.unread--
 	if re, ok := err.(*reply.Error); ok {

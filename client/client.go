@@ -138,11 +138,10 @@ type Client struct {
 	// error AuthEager gives when the one after it does not).
 	authPreTLS bool
 
-	pending  []expect // commands whose replies are not read yet, oldest first
-	inflight int      // how many of pending have been flushed
-	line     []byte   // scratch buffer for building command lines
-	await334 bool     // the last reply was 334: the next client line is secret
-	secrets  []string // what the current AUTH exchange sent: redacted from replies (redactEcho)
+	pending  pendingQueue // commands whose replies are not read yet (pending.go)
+	line     []byte       // scratch buffer for building command lines
+	await334 bool         // the last reply was 334: the next client line is secret
+	secrets  []string     // what the current AUTH exchange sent: redacted from replies (redactEcho)
 
 	tx       txState
 	stale    bool          // the server refused the end of a message and may keep its transaction: RSET first
@@ -312,7 +311,7 @@ func newClient(ctx context.Context, conn net.Conn, o Options, host string) (*Cli
 		localName:  o.LocalName,
 		log:        o.Logger,
 		line:       make([]byte, 0, 256),
-		pending:    make([]expect, 0, 8),
+		pending:    pendingQueue{items: make([]expect, 0, 8)},
 	}
 	c.abortFn = c.abort
 	c.peek = newSockPeeker(tcpConn(conn))
@@ -446,7 +445,7 @@ func (c *Client) record(ctx context.Context, exp expect, line []byte) error {
 	if c.logging(ctx) {
 		c.logSend(ctx, line, secret)
 	}
-	c.pending = append(c.pending, exp)
+	c.pending.add(exp)
 	return nil
 }
 
@@ -455,13 +454,14 @@ func (c *Client) record(ctx context.Context, exp expect, line []byte) error {
 func (c *Client) flush(ctx context.Context) error {
 	verb := "command"
 	st := stageCommand
-	if n := len(c.pending); n > 0 {
-		verb, st = c.pending[n-1].verb, c.pending[n-1].stage
+	if c.pending.len() > 0 {
+		last := c.pending.newest()
+		verb, st = last.verb, last.stage
 	}
-	if c.inflight == 0 {
+	if c.pending.idle() {
 		first := verb
-		if len(c.pending) > 0 {
-			first = c.pending[0].verb
+		if c.pending.len() > 0 {
+			first = c.pending.oldest().verb
 		}
 		if err := c.quiet(ctx, first); err != nil {
 			return err
@@ -475,7 +475,7 @@ func (c *Client) flush(ctx context.Context) error {
 	if err := c.bw.Flush(); err != nil {
 		return c.fail(&ConnError{Op: verb, Err: err})
 	}
-	c.inflight = len(c.pending)
+	c.pending.flushed()
 	return nil
 }
 
@@ -610,14 +610,11 @@ func tcpConn(conn net.Conn) *net.TCPConn {
 // next reads the reply to the oldest pending command into c.buf. See the
 // comment at the top of this file.
 func (c *Client) next(ctx context.Context) (*reply.Reply, error) {
-	if len(c.pending) == 0 || c.inflight == 0 {
+	exp, ok := c.pending.take()
+	if !ok {
 		// A bug in this package; never block on a reply nobody asked for.
 		return nil, c.fail(errors.New("smtp: internal error: reading a reply to no command"))
 	}
-	exp := c.pending[0]
-	copy(c.pending, c.pending[1:])
-	c.pending = c.pending[:len(c.pending)-1]
-	c.inflight--
 	return c.read(ctx, exp)
 }
 

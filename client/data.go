@@ -392,7 +392,7 @@ func (w *DataWriter) closeDeferred() error {
 			slog.Int64("octets", c.wire.Size()))
 		c.logSend(ctx, []byte("."), false)
 	}
-	c.pending = append(c.pending, expect{verb: reply.CommandEndOfData, stage: stageDataEnd})
+	c.pending.add(expect{verb: reply.CommandEndOfData, stage: stageDataEnd})
 	c.tx = txState{}
 	if w.disarm() {
 		// ctx fired: the connection is closed, and the dot never left.

@@ -58,15 +58,14 @@ func (c *Client) quitQuietly(ctx context.Context) {
 		d = t
 	}
 	c.raw.SetDeadline(time.Now().Add(d))
-	c.pending = c.pending[:0]
-	c.inflight = 0
+	c.pending.reset()
 	if c.queue(ctx, expect{verb: reply.CommandQuit, stage: stageCommand}, c.cmdLine(reply.CommandQuit, "")) != nil {
 		return
 	}
 	if c.bw.Flush() != nil {
 		return
 	}
-	c.pending = c.pending[:0]
+	c.pending.reset()
 	if c.rr.ReadReply(&c.buf) == nil && c.logging(ctx) {
 		c.logRecv(ctx, &c.buf)
 	}
