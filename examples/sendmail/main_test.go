@@ -55,7 +55,7 @@ func TestGreylistedThenDelivered(t *testing.T) {
 		`(?m)^   S: 220 demo\.example\.test `,
 		`(?m)^   S: 451 4\.7\.1 Greylisted, please try again later$`,
 		`(?m)^attempt 2, at [0-9.]+s: connecting to `,
-		`(?m)^   S: 354 `,
+		`(?m)^   S: 250 2\.0\.0 I'll make sure <friend@example\.test> gets this$`,
 		`(?m)^   S: 250 2\.0\.0 OK: queued as [0-9A-F]{10}$`,
 		`(?m)^Delivered: 250 2\.0\.0 OK: queued as [0-9A-F]{10}$`,
 	)
