@@ -136,7 +136,9 @@ func TestDataCodes(t *testing.T) {
 			t.Fatalf("%s: Reset after the refused DATA: %v", s.name, err)
 		}
 
-		env := &client.Envelope{From: "data-554-5.7.1@codes.test", To: []string{to}}
+		// UseDATA: the synthetic refusal is at DATA (Exim's predata ACL
+		// does not run for BDAT).
+		env := &client.Envelope{From: "data-554-5.7.1@codes.test", To: []string{to}, UseDATA: true}
 		res, err := c.Send(ctx, env, strings.NewReader("Subject: refused at DATA\r\n\r\nx\r\n"))
 		if res.State != client.DeliveryRejected {
 			t.Errorf("%s: Send (data-554): state %v, want rejected", s.name, res.State)
@@ -179,7 +181,8 @@ func TestEndOfDataCodes(t *testing.T) {
 			c := dial(t, s.addr("PLAIN"), opts)
 			conn := d.last().(*recordingConn)
 			id := uniqueID(t)
-			env := &client.Envelope{From: tt.from, To: []string{"box-" + id + "@" + e.vars["SMTP_DOMAIN"]}}
+			// UseDATA: the final dot's refusal (BDAT LAST's is in TestBDAT).
+			env := &client.Envelope{From: tt.from, To: []string{"box-" + id + "@" + e.vars["SMTP_DOMAIN"]}, UseDATA: true}
 			body := fmt.Sprintf("Message-ID: <%s@interop.test>\r\nSubject: %s\r\n\r\nrefused\r\n", id, tt.subject)
 			res, err := c.Send(ctx, env, strings.NewReader(body))
 			what := fmt.Sprintf("Send(from %s, Subject %q)", tt.from, tt.subject)

@@ -173,7 +173,7 @@ func TestStopAfterFinalDot(t *testing.T) {
 		id := uniqueID(t)
 		msg := fmt.Sprintf("Message-ID: <%s@interop.test>\r\nSubject: stopped after the dot\r\n\r\nhello\r\n", id)
 		body := &stoppingBody{Reader: strings.NewReader(msg), t: t, s: s, d: d, dotSent: make(chan struct{})}
-		env := &client.Envelope{From: sender, To: []string{"box-" + id + "@" + e.vars["SMTP_DOMAIN"]}}
+		env := &client.Envelope{From: sender, To: []string{"box-" + id + "@" + e.vars["SMTP_DOMAIN"]}, UseDATA: true}
 		res, err := client.SendMail(testContext(t), s.addr("PLAIN"), opts, env, body)
 		select {
 		case <-body.dotSent:
