@@ -132,12 +132,13 @@ type chunker struct {
 	lastRead bool        // the reply to the LAST chunk has been read
 	refused  error       // the first 4xx/5xx reply to a chunk
 	iov      net.Buffers // a chunk and its command, for one write
+	iovArr   [2][]byte   // iov's array, kept so that no write allocates
 }
 
 // start makes ch send the body of w, unchanged when raw (BINARYMIME) and
 // normalised otherwise.
 func (ch *chunker) start(w *DataWriter, pre *txn, raw bool) {
-	*ch = chunker{cw: ch.cw, emit: ch.emit, size: ch.size, w: w, iov: ch.iov[:0]}
+	*ch = chunker{cw: ch.cw, emit: ch.emit, size: ch.size, w: w}
 	if pre != nil {
 		// A copy in the pooled chunker rather than pre itself, which
 		// would then escape to the heap: one allocation less per message.
@@ -230,8 +231,10 @@ func (w *DataWriter) sendChunk(chunk []byte, last bool) error {
 			return err
 		}
 		c.line = append(c.line, "\r\n"...)
-		ch.iov = append(ch.iov[:0], c.line, chunk)
+		ch.iovArr = [2][]byte{c.line, chunk}
+		ch.iov = ch.iovArr[:] // WriteTo consumes the slice, not the array
 		_, err = ch.iov.WriteTo(c.conn)
+		ch.iovArr = [2][]byte{}
 	} else {
 		if err := c.queue(ctx, exp, c.line); err != nil {
 			return err
