@@ -95,6 +95,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/idna"
@@ -318,8 +319,10 @@ func newClient(ctx context.Context, conn net.Conn, o Options, host string) (*Cli
 	if c.localName == "" {
 		c.localName = defaultLocalName(conn.LocalAddr())
 	}
-	c.br = bufio.NewReaderSize(conn, readBufSize)
-	c.bw = bufio.NewWriterSize(conn, writeBufSize)
+	c.br = readers.Get().(*bufio.Reader)
+	c.br.Reset(conn)
+	c.bw = writers.Get().(*bufio.Writer)
+	c.bw.Reset(conn)
 	c.rr = reply.NewReader(c.br, o.ReplyLimits)
 
 	stop, err := c.enter(ctx)
@@ -330,9 +333,32 @@ func newClient(ctx context.Context, conn net.Conn, o Options, host string) (*Cli
 	if err != nil {
 		c.closed = true
 		c.raw.Close()
+		c.putBuffers()
 		return nil, err
 	}
 	return c, nil
+}
+
+// The buffered readers and writers of closed Clients, for the next ones: a
+// program that opens a connection per message allocates them once.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufSize) }}
+)
+
+// putBuffers gives c's buffered reader and writer back, once c is closed
+// (every call then returns before touching them).
+func (c *Client) putBuffers() {
+	if c.br != nil {
+		c.br.Reset(nil)
+		readers.Put(c.br)
+		c.br = nil
+	}
+	if c.bw != nil {
+		c.bw.Reset(nil)
+		writers.Put(c.bw)
+		c.bw = nil
+	}
 }
 
 // The sizes of the buffered reader and writer of a Client.
@@ -767,6 +793,7 @@ func (c *Client) Close() error {
 		c.dw = nil
 	}
 	err := c.raw.Close()
+	c.putBuffers()
 	if c.err != nil || errors.Is(err, net.ErrClosed) {
 		return nil
 	}

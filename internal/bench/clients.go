@@ -22,6 +22,7 @@ type config struct {
 	addr     string
 	n        int // messages, over all connections
 	conns    int
+	senders  int // goroutines on the Pool
 	body     []byte
 	chunking bool // the sink offers CHUNKING
 	newConn  bool
@@ -301,13 +302,15 @@ func oursStream(ctx context.Context, cfg config, n int) error {
 	return c.Quit(ctx)
 }
 
-// oursPool sends from cfg.conns goroutines through one Pool of as many
-// connections.
+// oursPool sends from cfg.senders goroutines through one Pool of
+// cfg.conns connections.
 func oursPool(ctx context.Context, cfg config) error {
 	p, err := client.NewPool(client.PoolOptions{Addr: cfg.addr, Client: oursOpts(cfg), MaxConns: cfg.conns})
 	if err != nil {
 		return err
 	}
+	gcfg := cfg
+	gcfg.conns = cfg.senders
 	err = perConn(func(ctx context.Context, cfg config, n int) error {
 		env := &client.Envelope{From: from, To: []string{to}}
 		r := bytes.NewReader(cfg.body)
@@ -318,7 +321,7 @@ func oursPool(ctx context.Context, cfg config) error {
 			}
 		}
 		return nil
-	})(ctx, cfg)
+	})(ctx, gcfg)
 	return errors.Join(err, p.Close())
 }
 

@@ -46,6 +46,7 @@ var (
 	flagN          = flag.Int("n", 20000, "messages per client and run")
 	flagSize       = flag.Int("size", 1024, "message size in octets (headers and body)")
 	flagConns      = flag.Int("conns", 1, "connections (and sending goroutines)")
+	flagSenders    = flag.Int("senders", 0, "goroutines sending through the Pool of -conns connections (default: -conns)")
 	flagRuns       = flag.Int("runs", 3, "runs; the figures are medians")
 	flagClients    = flag.String("clients", "", "comma-separated clients to run (default: all that apply)")
 	flagSink       = flag.String("sink", "auto", "auto, smtp-sink, inproc, or host:port of a running server")
@@ -101,13 +102,16 @@ func run() error {
 	defer stop()
 
 	body := makeBody(*flagSize)
-	cfg := config{addr: addr, n: *flagN, conns: *flagConns, body: body, chunking: *flagChunking, newConn: *flagNewConn}
+	cfg := config{addr: addr, n: *flagN, conns: *flagConns, senders: *flagSenders, body: body, chunking: *flagChunking, newConn: *flagNewConn}
+	if cfg.senders <= 0 {
+		cfg.senders = cfg.conns
+	}
 	clients := selectClients(cfg)
 	if len(clients) == 0 {
 		return errors.New("no client selected")
 	}
-	fmt.Printf("# %d messages of %d octets, %d connection(s), %d runs (medians), sink %s (PIPELINING %v, CHUNKING %v), new connection per message %v, pinned %v\n",
-		cfg.n, len(body), cfg.conns, *flagRuns, sinkName, *flagPipelining, cfg.chunking, cfg.newConn, pin)
+	fmt.Printf("# %d messages of %d octets, %d connection(s), %d goroutines on the Pool, %d runs (medians), sink %s (PIPELINING %v, CHUNKING %v), new connection per message %v, pinned %v\n",
+		cfg.n, len(body), cfg.conns, cfg.senders, *flagRuns, sinkName, *flagPipelining, cfg.chunking, cfg.newConn, pin)
 	fmt.Printf("# go run ./internal/bench %s\n", strings.Join(os.Args[1:], " "))
 
 	// Round trips first, on wrapped connections.
