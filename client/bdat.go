@@ -98,9 +98,9 @@ func (c *Client) BDAT(ctx context.Context, opts *BDATOptions) (*DataWriter, erro
 // which Mail or Send set when MAIL FROM carried it). With
 // pre (Send with PIPELINING), the envelope commands of pre are queued but
 // not flushed: they leave with the first chunk, and their replies are read
-// before the first chunk's, into a copy of *pre held by the chunker
-// (w.ch.env; see keptEnvelope). For Send, the DataWriter is the client's
-// reused one and the final reply is cloned into c.arena.
+// into *pre (the client's own txn, c.cur) before the first chunk's. For
+// Send, the DataWriter is the client's reused one and the final reply is
+// cloned into c.arena.
 func (c *Client) chunkStart(ctx context.Context, stop func() bool, size int, pre *txn, send bool) *DataWriter {
 	ch := getChunker(size)
 	w := c.newDataWriter(ctx, stop, send)
@@ -123,9 +123,7 @@ type chunker struct {
 	size int
 
 	w        *DataWriter // the message being sent
-	env      txn         // Send: its envelope, when pipelined with the chunks
-	pre      *txn        // &env until its replies are read after the first chunk
-	keep     bool        // env is in use: Close leaves the release to Send
+	pre      *txn        // Send's envelope pipelined with the first chunk, until its replies are read
 	window   int         // chunk replies that may stay unread (PIPELINING)
 	unread   int         // BDAT commands whose replies are not read yet
 	lastSent bool        // the LAST chunk has left: a lost connection is "unknown"
@@ -138,25 +136,11 @@ type chunker struct {
 // start makes ch send the body of w, unchanged when raw (BINARYMIME) and
 // normalised otherwise.
 func (ch *chunker) start(w *DataWriter, pre *txn, raw bool) {
-	*ch = chunker{cw: ch.cw, emit: ch.emit, size: ch.size, w: w}
-	if pre != nil {
-		// A copy in the pooled chunker rather than pre itself, which
-		// would then escape to the heap: one allocation less per message.
-		ch.env = *pre
-		ch.pre, ch.keep = &ch.env, true
-	}
+	*ch = chunker{cw: ch.cw, emit: ch.emit, size: ch.size, w: w, pre: pre}
 	ch.cw.Reset(ch.emit)
 	if ch.cw.Raw() != raw {
 		ch.cw.SetRaw(raw)
 	}
-}
-
-// keptEnvelope returns, after Close, the envelope given to chunkStart as
-// it stands, and releases the chunker.
-func (w *DataWriter) keptEnvelope() txn {
-	t := w.ch.env
-	w.release()
-	return t
 }
 
 var chunkers sync.Pool // of *chunker of wire.DefaultChunkSize
@@ -183,7 +167,7 @@ func (w *DataWriter) release() {
 		return
 	}
 	w.ch = nil
-	ch.w, ch.pre, ch.refused, ch.env = nil, nil, nil, txn{}
+	ch.w, ch.pre, ch.refused = nil, nil, nil
 	if ch.size == wire.DefaultChunkSize {
 		chunkers.Put(ch)
 	}
@@ -379,8 +363,6 @@ func (w *DataWriter) closeChunks() error {
 	if w.disarm() && c.err == nil {
 		c.setBroken(fmt.Errorf("smtp: BDAT: %w", w.ctx.Err()))
 	}
-	if !w.ch.keep {
-		w.release()
-	}
+	w.release()
 	return w.err
 }

@@ -153,6 +153,7 @@ type Client struct {
 	deferEnd bool        // Send leaves its final dot's reply for the next message (SendAll)
 	dw       *DataWriter // open DataWriter, if any
 	txw      DataWriter  // Send's, reused for every message
+	cur      txn         // Send's transaction, reused for every message (send.go)
 	// arena holds the texts of the replies of the message Send is
 	// sending, in one allocation per message: its Result's replies are
 	// sub-slices (reply.CloneAppend), so it is replaced, never reused.

@@ -312,118 +312,131 @@ func (c *Client) endTx(ctx context.Context) error {
 	return nil
 }
 
-// mailLine validates from and opts and builds the MAIL FROM line in c.line.
+// mailLine validates from and opts and builds the MAIL FROM line in c.line,
+// for Mail.
 func (c *Client) mailLine(from string, opts *MailOptions) (txState, error) {
+	var tx txState
+	var err error
+	c.line, tx, err = appendMail(c.line[:0], c.ext, c.Secure(), c.mode, from, opts)
+	return tx, err
+}
+
+// appendMail validates from and opts against the server's extensions ext
+// (and, for REQUIRETLS, whether the session is secure; mode is its TLS
+// policy, for the error) and appends the MAIL FROM line, without CRLF, to
+// dst. It returns what the transaction declares. On error dst may hold
+// part of the line.
+func appendMail(dst []byte, ext Extensions, secure bool, mode TLSMode, from string, opts *MailOptions) ([]byte, txState, error) {
 	var o MailOptions
 	if opts != nil {
 		o = *opts
 	}
 	tx := txState{active: true, utf8: o.UTF8, body: o.Body, size: o.Size}
-	if o.UTF8 && !c.ext.SMTPUTF8() {
-		return tx, &UnsupportedError{Extension: "SMTPUTF8", Option: "SMTPUTF8"}
+	if o.UTF8 && !ext.SMTPUTF8() {
+		return dst, tx, &UnsupportedError{Extension: "SMTPUTF8", Option: "SMTPUTF8"}
 	}
 	path := ""
 	if from != "" {
 		var err error
 		if path, err = checkMailbox("from", from, o.UTF8); err != nil {
-			return tx, err
+			return dst, tx, err
 		}
 	}
-	c.line = append(c.line[:0], "MAIL FROM:<"...)
-	c.line = append(c.line, path...)
-	c.line = append(c.line, '>')
+	dst = append(dst, "MAIL FROM:<"...)
+	dst = append(dst, path...)
+	dst = append(dst, '>')
 
 	switch o.Body {
 	case 0:
 	case Body7Bit:
-		if c.ext.EightBitMIME() {
-			c.line = append(c.line, " BODY=7BIT"...)
+		if ext.EightBitMIME() {
+			dst = append(dst, " BODY=7BIT"...)
 		}
 	case Body8BitMIME:
-		if !c.ext.EightBitMIME() {
-			return tx, &UnsupportedError{Extension: "8BITMIME", Option: "BODY=8BITMIME"}
+		if !ext.EightBitMIME() {
+			return dst, tx, &UnsupportedError{Extension: "8BITMIME", Option: "BODY=8BITMIME"}
 		}
-		c.line = append(c.line, " BODY=8BITMIME"...)
+		dst = append(dst, " BODY=8BITMIME"...)
 	case BodyBinaryMIME:
-		if !c.ext.BinaryMIME() || !c.ext.Chunking() {
-			return tx, &UnsupportedError{Extension: "BINARYMIME and CHUNKING", Option: "BODY=BINARYMIME"}
+		if !ext.BinaryMIME() || !ext.Chunking() {
+			return dst, tx, &UnsupportedError{Extension: "BINARYMIME and CHUNKING", Option: "BODY=BINARYMIME"}
 		}
-		c.line = append(c.line, " BODY=BINARYMIME"...)
+		dst = append(dst, " BODY=BINARYMIME"...)
 	default:
-		return tx, &InputError{Field: "BODY", Value: o.Body.String(), Reason: "unknown body type"}
+		return dst, tx, &InputError{Field: "BODY", Value: o.Body.String(), Reason: "unknown body type"}
 	}
 
 	if o.Size < 0 {
-		return tx, &InputError{Field: "SIZE", Value: strconv.FormatInt(o.Size, 10), Reason: "negative"}
+		return dst, tx, &InputError{Field: "SIZE", Value: strconv.FormatInt(o.Size, 10), Reason: "negative"}
 	}
-	if limit, ok := c.ext.Size(); ok && o.Size > 0 {
+	if limit, ok := ext.Size(); ok && o.Size > 0 {
 		if limit > 0 && o.Size > limit {
-			return tx, &SizeError{Size: o.Size, Limit: limit}
+			return dst, tx, &SizeError{Size: o.Size, Limit: limit}
 		}
-		c.line = append(c.line, " SIZE="...)
-		c.line = strconv.AppendInt(c.line, o.Size, 10)
+		dst = append(dst, " SIZE="...)
+		dst = strconv.AppendInt(dst, o.Size, 10)
 	}
 
 	if o.UTF8 {
-		c.line = append(c.line, " SMTPUTF8"...)
+		dst = append(dst, " SMTPUTF8"...)
 	}
 
 	if o.RequireTLS {
-		if !c.Secure() {
-			return tx, &TLSError{Reason: TLSReasonNotSecure, Mode: c.mode}
+		if !secure {
+			return dst, tx, &TLSError{Reason: TLSReasonNotSecure, Mode: mode}
 		}
-		if !c.ext.RequireTLS() {
-			return tx, &UnsupportedError{Extension: "REQUIRETLS", Option: "REQUIRETLS"}
+		if !ext.RequireTLS() {
+			return dst, tx, &UnsupportedError{Extension: "REQUIRETLS", Option: "REQUIRETLS"}
 		}
-		c.line = append(c.line, " REQUIRETLS"...)
+		dst = append(dst, " REQUIRETLS"...)
 	}
 
 	if len(o.EnvelopeID) > 100 {
-		return tx, &InputError{Field: "ENVID", Value: o.EnvelopeID, Reason: "longer than 100 characters"}
+		return dst, tx, &InputError{Field: "ENVID", Value: o.EnvelopeID, Reason: "longer than 100 characters"}
 	}
 	for i := 0; i < len(o.EnvelopeID); i++ {
 		if b := o.EnvelopeID[i]; b < 0x20 || b > 0x7e {
-			return tx, &InputError{Field: "ENVID", Value: o.EnvelopeID, Reason: "not printable ASCII"}
+			return dst, tx, &InputError{Field: "ENVID", Value: o.EnvelopeID, Reason: "not printable ASCII"}
 		}
 	}
 	if o.Return != 0 || o.EnvelopeID != "" {
-		if !c.ext.DSN() {
+		if !ext.DSN() {
 			opt := "RET"
 			if o.Return == 0 {
 				opt = "ENVID"
 			}
-			return tx, &UnsupportedError{Extension: "DSN", Option: opt}
+			return dst, tx, &UnsupportedError{Extension: "DSN", Option: opt}
 		}
 	}
 	switch o.Return {
 	case 0:
 	case DSNReturnFull, DSNReturnHeaders:
-		c.line = append(c.line, " RET="...)
-		c.line = append(c.line, o.Return.String()...)
+		dst = append(dst, " RET="...)
+		dst = append(dst, o.Return.String()...)
 	default:
-		return tx, &InputError{Field: "RET", Value: o.Return.String(), Reason: "unknown value"}
+		return dst, tx, &InputError{Field: "RET", Value: o.Return.String(), Reason: "unknown value"}
 	}
 	if o.EnvelopeID != "" {
-		c.line = append(c.line, " ENVID="...)
-		c.line = appendXtext(c.line, o.EnvelopeID)
+		dst = append(dst, " ENVID="...)
+		dst = appendXtext(dst, o.EnvelopeID)
 	}
 
 	if o.Auth != nil {
-		if !c.ext.Has("AUTH") {
-			return tx, &UnsupportedError{Extension: "AUTH", Option: "AUTH="}
+		if !ext.Has("AUTH") {
+			return dst, tx, &UnsupportedError{Extension: "AUTH", Option: "AUTH="}
 		}
-		c.line = append(c.line, " AUTH="...)
+		dst = append(dst, " AUTH="...)
 		if *o.Auth == "" {
-			c.line = append(c.line, "<>"...)
+			dst = append(dst, "<>"...)
 		} else {
 			a, err := checkMailbox("AUTH", *o.Auth, false)
 			if err != nil {
-				return tx, err
+				return dst, tx, err
 			}
-			c.line = appendXtext(c.line, a)
+			dst = appendXtext(dst, a)
 		}
 	}
-	return tx, nil
+	return dst, tx, nil
 }
 
 // Rcpt adds a recipient to the transaction with RCPT TO:<to> and the
@@ -446,54 +459,64 @@ func (c *Client) Rcpt(ctx context.Context, to string, opts *RcptOptions) (reply.
 	return c.simple(ctx, expect{verb: reply.CommandRcpt, stage: stageRcpt}, c.line)
 }
 
-// rcptLine validates to and opts and builds the RCPT TO line in c.line.
+// rcptLine validates to and opts and builds the RCPT TO line in c.line,
+// for Rcpt.
 func (c *Client) rcptLine(to string, opts *RcptOptions) error {
+	var err error
+	c.line, err = appendRcpt(c.line[:0], c.ext, c.tx.utf8, to, opts)
+	return err
+}
+
+// appendRcpt validates to and opts against the server's extensions ext
+// (utf8: the transaction declared SMTPUTF8) and appends the RCPT TO line,
+// without CRLF, to dst. On error dst may hold part of the line.
+func appendRcpt(dst []byte, ext Extensions, utf8 bool, to string, opts *RcptOptions) ([]byte, error) {
 	var o RcptOptions
 	if opts != nil {
 		o = *opts
 	}
-	path, err := checkMailbox("to", to, c.tx.utf8)
+	path, err := checkMailbox("to", to, utf8)
 	if err != nil {
-		return err
+		return dst, err
 	}
-	if (o.Notify != 0 || o.OriginalRecipient != "") && !c.ext.DSN() {
+	if (o.Notify != 0 || o.OriginalRecipient != "") && !ext.DSN() {
 		opt := "NOTIFY"
 		if o.Notify == 0 {
 			opt = "ORCPT"
 		}
-		return &UnsupportedError{Extension: "DSN", Option: opt}
+		return dst, &UnsupportedError{Extension: "DSN", Option: opt}
 	}
-	c.line = append(c.line[:0], "RCPT TO:<"...)
-	c.line = append(c.line, path...)
-	c.line = append(c.line, '>')
+	dst = append(dst, "RCPT TO:<"...)
+	dst = append(dst, path...)
+	dst = append(dst, '>')
 	if o.Notify != 0 {
 		if o.Notify&DSNNotifyNever != 0 && o.Notify != DSNNotifyNever || o.Notify >= DSNNotifyNever<<1 {
-			return &InputError{Field: "NOTIFY", Value: o.Notify.String(), Reason: "NEVER cannot be combined with other conditions"}
+			return dst, &InputError{Field: "NOTIFY", Value: o.Notify.String(), Reason: "NEVER cannot be combined with other conditions"}
 		}
-		c.line = append(c.line, " NOTIFY="...)
-		c.line = o.Notify.appendTo(c.line)
+		dst = append(dst, " NOTIFY="...)
+		dst = o.Notify.appendTo(dst)
 	}
 	if a := o.OriginalRecipient; a != "" {
 		if len(a) > 500 {
-			return &InputError{Field: "ORCPT", Value: a, Reason: "too long"}
+			return dst, &InputError{Field: "ORCPT", Value: a, Reason: "too long"}
 		}
 		for i := 0; i < len(a); i++ {
 			if b := a[i]; b < 0x20 || b == 0x7f {
-				return &InputError{Field: "ORCPT", Value: a, Reason: "contains a control character"}
+				return dst, &InputError{Field: "ORCPT", Value: a, Reason: "contains a control character"}
 			}
 		}
 		if isASCII(a) {
-			c.line = append(c.line, " ORCPT=rfc822;"...)
-			c.line = appendXtext(c.line, a)
+			dst = append(dst, " ORCPT=rfc822;"...)
+			dst = appendXtext(dst, a)
 		} else {
-			if !c.tx.utf8 {
-				return &InputError{Field: "ORCPT", Value: a, Reason: "non-ASCII address needs SMTPUTF8"}
+			if !utf8 {
+				return dst, &InputError{Field: "ORCPT", Value: a, Reason: "non-ASCII address needs SMTPUTF8"}
 			}
-			c.line = append(c.line, " ORCPT=utf-8;"...)
-			c.line = appendUTF8AddrXtext(c.line, a)
+			dst = append(dst, " ORCPT=utf-8;"...)
+			dst = appendUTF8AddrXtext(dst, a)
 		}
 	}
-	return nil
+	return dst, nil
 }
 
 // Reset aborts the current mail transaction with RSET. The session stays

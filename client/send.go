@@ -227,7 +227,8 @@ func (c *Client) Send(ctx context.Context, env *Envelope, body io.Reader) (Resul
 	for {
 		canAuth := !authTried && !c.authed && len(c.opts.Auth) > 0
 		canTLS := !tlsTried && c.mode == TLSOpportunistic && c.tlsState == nil && c.ext.StartTLS()
-		res, trigger, err := c.transact(ctx, env, body, canAuth || canTLS)
+		out := c.transact(ctx, env, body, canAuth || canTLS)
+		res, trigger, err := out.res, out.trigger, out.err
 		res.Recovered = recovered
 		if auth.Code != 0 {
 			res.Auth = auth
@@ -297,45 +298,106 @@ func (c *Client) useBDAT(env *Envelope, body Body) bool {
 // a client that writes while the server cannot).
 const maxPipelineBatch = 100
 
-// transact runs one mail transaction. See Send. When nothing was delivered
-// because of a refusal that authenticating or starting TLS may overcome,
-// trigger is that refusal; the transaction is then closed (RSET). retry
-// says whether Send may act on a trigger: BDAT then keeps the body until
-// the envelope is accepted, so that the body is never read twice.
-func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, retry bool) (_ Result, trigger, err error) {
-	// t lives on the stack but for BDAT pipelined with the envelope, where
-	// the DataWriter needs it: then t points to a copy in its chunker.
-	tv := txn{c: c, env: env, n: len(env.To)}
-	c.arena = make([]byte, 0, 192) // this message's: see Client.arena
-	t := &tv
+// txResult is what one attempt at a transaction ends with: the Result,
+// the error Send returns for it, and, when nothing was delivered because
+// of a refusal that authenticating or starting TLS may overcome, that
+// refusal (trigger; the transaction is then closed with RSET).
+type txResult struct {
+	res     Result
+	err     error
+	trigger error
+}
+
+// transact runs one mail transaction (see Send) in plain steps: prepare
+// (validate the envelope and build every command line, before anything is
+// sent), envelope (MAIL FROM and RCPT TO, in batches with PIPELINING),
+// then data (DATA and the body) or chunks (BDAT), which both end in
+// transfer. retry says whether Send may act on a trigger: BDAT then keeps
+// the body until the envelope is accepted, so that the body is never read
+// twice. The transaction's state lives in c.cur, one txn reused for every
+// message.
+func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, retry bool) txResult {
+	t := &c.cur
+	*t = txn{c: c, env: env, n: len(env.To), retry: retry, lines: t.lines[:0], ends: t.ends[:0]}
 	t.res.Recipients = make([]RecipientResult, len(env.To))
 	for i, to := range env.To {
 		t.res.Recipients[i].Address = to
 	}
-	c.keepEnd = true // the reply to a stream's last final dot is read with ours
+	c.arena = make([]byte, 0, 192) // this message's: see Client.arena
+	c.keepEnd = true               // the reply to a stream's last final dot is read with ours
 	stop, err := c.enter(ctx)
 	c.keepEnd = false
 	if err != nil {
-		return t.res, nil, err
+		return txResult{res: t.res, err: err}
 	}
-	fail := func(verb string, err error) (Result, error, error) {
-		return t.res, nil, c.leave(ctx, stop, verb, err)
+	t.stop = stop
+	if verb, err := t.prepare(); err != nil {
+		return t.fail(ctx, verb, err)
 	}
+	if verb, err := t.envelope(ctx); err != nil {
+		return t.fail(ctx, verb, err)
+	}
+	if t.bdat {
+		return t.chunks(ctx, body)
+	}
+	return t.data(ctx, body)
+}
 
-	// Check every line before sending any, so that invalid input leaves
-	// nothing half-sent.
-	tx, err := c.mailLine(env.From, env.MailOptions)
-	if err != nil {
-		return fail(reply.CommandMail, err)
+// txn is the transaction Send is sending: its command lines, which are
+// queued, which replies are read, and what they said.
+type txn struct {
+	c     *Client
+	env   *Envelope
+	retry bool        // Send may act on a trigger
+	stop  func() bool // from enter; the DataWriter's once there is one
+	res   Result      // what transact returns
+	n     int         // recipients to send RCPT TO for (RCPTMAX)
+	bdat  bool        // the body goes with BDAT
+	hold  bool        // the last batch of the envelope leaves with DATA or the first chunk
+
+	// lines holds the MAIL FROM line and one RCPT TO line per recipient,
+	// validated and built once by prepare; line k ends at ends[k].
+	lines []byte
+	ends  []int
+
+	rset    bool // RSET is queued before MAIL FROM and its reply is not read yet
+	queued  int  // commands queued: MAIL FROM, then RCPT TO for env.To[:queued-1]
+	read    int  // replies read, in the same order
+	mailErr error
+	refused []*RecipientError // refused by the server, in envelope order
+	notSent []*RecipientError // over the server's RCPTMAX
+	relay   int               // how many of refused are relay refusals
+	ok      int               // recipients accepted
+	auth530 error             // the first RCPT TO refusal that Send may recover from
+}
+
+// line returns command line k: MAIL FROM for 0, then the RCPT TO lines.
+func (t *txn) line(k int) []byte {
+	start := 0
+	if k > 0 {
+		start = t.ends[k-1]
 	}
-	c.tx = tx // rcptLine reads tx.utf8
+	return t.lines[start:t.ends[k]]
+}
+
+// prepare validates the envelope and builds its command lines (nothing is
+// sent: invalid input leaves nothing half-sent), applies the server's
+// LIMITS RCPTMAX and chooses DATA or BDAT. On error it returns the command
+// the error is about.
+func (t *txn) prepare() (string, error) {
+	c, env := t.c, t.env
+	var tx txState
+	var err error
+	if t.lines, tx, err = appendMail(t.lines, c.ext, c.Secure(), c.mode, env.From, env.MailOptions); err != nil {
+		return reply.CommandMail, err
+	}
+	t.ends = append(t.ends, len(t.lines))
 	for _, to := range env.To {
-		if err := c.rcptLine(to, env.RcptOptions); err != nil {
-			c.tx = txState{}
-			return fail(reply.CommandRcpt, err)
+		if t.lines, err = appendRcpt(t.lines, c.ext, tx.utf8, to, env.RcptOptions); err != nil {
+			return reply.CommandRcpt, err
 		}
+		t.ends = append(t.ends, len(t.lines))
 	}
-
 	if max := c.ext.limits.RcptMax; max > 0 && t.n > max {
 		// RFC 9422 section 4.2: the server would refuse the excess with
 		// 452; do not send them at all.
@@ -346,141 +408,166 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 			t.notSent = append(t.notSent, re)
 		}
 		if env.RequireAllRecipients {
-			c.tx = txState{}
-			return fail(reply.CommandRcpt, &RecipientsError{Refused: t.notSent, Total: len(env.To)})
+			return reply.CommandRcpt, &RecipientsError{Refused: t.notSent, Total: len(env.To)}
 		}
 	}
+	c.tx = tx
+	t.bdat = c.useBDAT(env, tx.body)
+	return "", nil
+}
 
+// envelope sends MAIL FROM and RCPT TO and reads their replies, in batches
+// of up to maxPipelineBatch commands with PIPELINING and one by one
+// without. With t.hold, the last batch is left queued: it leaves with DATA
+// or the first chunk, whose step reads its replies. On error it returns
+// the command the error is about; the error broke the client.
+func (t *txn) envelope(ctx context.Context) (string, error) {
+	c := t.c
 	pipe := c.ext.Pipelining()
-	bdat := c.useBDAT(env, tx.body)
-	if c.end != nil && (!pipe || bdat) {
+	if c.end != nil && (!pipe || t.bdat) {
 		// A stream's last final dot: its reply is read with DATA's
 		// pipelined envelope only (readReplies).
 		c.settle(ctx)
 		if c.err != nil {
-			return fail(reply.CommandMail, c.errOut)
+			return reply.CommandMail, c.errOut
 		}
 	}
 	if !pipe {
 		// After a refused end of data: RSET before MAIL FROM. With
-		// PIPELINING, t.queue queues it with MAIL FROM instead.
+		// PIPELINING, queue sends it with MAIL FROM instead.
 		if err := c.resetFirst(ctx); err != nil {
-			return fail(reply.CommandRset, err)
+			return reply.CommandRset, err
 		}
 	}
-	// hold: the last batch of the envelope leaves with DATA or the first
-	// chunk, and its replies are read after.
-	hold := pipe && !env.RequireAllRecipients && !(bdat && retry)
+	t.hold = pipe && !t.env.RequireAllRecipients && !(t.bdat && t.retry)
 	batch := 1
 	if pipe {
 		batch = maxPipelineBatch
 	}
 	for {
 		t.queue(ctx, batch)
-		if t.queued == t.n+1 && hold {
-			break
+		if t.queued == t.n+1 && t.hold {
+			return "", nil
 		}
 		if err := c.flush(ctx); err != nil {
-			return fail(t.verb(), err)
+			return t.verb(), err
 		}
 		if err := t.readReplies(ctx); err != nil {
-			return fail(t.verb(), err)
+			return t.verb(), err
 		}
 		if t.mailErr != nil || t.queued == t.n+1 {
-			break
+			return "", nil
 		}
 	}
+}
 
+// data sends DATA (with the envelope's last batch when it is held) and,
+// after a 354 for a deliverable envelope, the body.
+func (t *txn) data(ctx context.Context, body io.Reader) txResult {
+	c := t.c
+	dataExp := expect{verb: reply.CommandData, stage: stageDataInit, want: wantData}
+	var dataR *reply.Reply
+	var dataErr error
+	sent := false
+	if t.read < t.queued {
+		c.queue(ctx, dataExp, c.cmdLine(reply.CommandData, ""))
+		if err := c.flush(ctx); err != nil {
+			return t.fail(ctx, t.verb(), err)
+		}
+		if err := t.readReplies(ctx); err != nil {
+			return t.fail(ctx, t.verb(), err)
+		}
+		dataR, dataErr = c.next(ctx)
+		if c.err != nil {
+			return t.fail(ctx, reply.CommandData, dataErr)
+		}
+		sent = true
+	}
+	if !t.deliverable() {
+		if sent && dataErr == nil {
+			// 354 with no transaction or no recipient: RFC 2920 section
+			// 3.1 forbids it, and the only way out without sending a
+			// message is to drop the connection.
+			return t.fail(ctx, reply.CommandData, c.unexpected(dataExp, dataR))
+		}
+		return t.refuse(ctx)
+	}
+	if !sent {
+		_, dataErr = c.roundTrip(ctx, dataExp, c.cmdLine(reply.CommandData, ""))
+		if c.err != nil {
+			return t.fail(ctx, reply.CommandData, dataErr)
+		}
+	}
+	if dataErr != nil {
+		// The transaction stays open after a refused DATA: clear it.
+		if err := c.endTx(ctx); err != nil {
+			return t.fail(ctx, reply.CommandRset, err)
+		}
+		out := t.fail(ctx, reply.CommandData, dataErr)
+		if canRecover(dataErr) {
+			out.trigger = dataErr
+		}
+		return out
+	}
+	// 354: the body. From here on the DataWriter owns t.stop.
+	w, err := c.dataStart(ctx, t.stop, true)
+	if err != nil {
+		return txResult{res: t.res, err: err}
+	}
+	return t.transfer(w, body)
+}
+
+// chunks starts the BDAT body: its first chunk leaves with the envelope's
+// last batch when it is held, whose replies are then read after it.
+func (t *txn) chunks(ctx context.Context, body io.Reader) txResult {
+	c := t.c
 	var w *DataWriter
-	if bdat {
-		switch {
-		case t.read < t.queued:
-			w = c.chunkStart(ctx, stop, 0, t, true)
-			t = &w.ch.env // until w.Close
-		case !t.deliverable():
-			return t.refuse(ctx, stop)
-		default:
-			w = c.chunkStart(ctx, stop, 0, nil, true)
-		}
-	} else {
-		dataExp := expect{verb: reply.CommandData, stage: stageDataInit, want: wantData}
-		var dataR *reply.Reply
-		var dataErr error
-		sent := false
-		if t.read < t.queued {
-			c.queue(ctx, dataExp, c.cmdLine(reply.CommandData, ""))
-			if err := c.flush(ctx); err != nil {
-				return fail(t.verb(), err)
-			}
-			if err := t.readReplies(ctx); err != nil {
-				return fail(t.verb(), err)
-			}
-			dataR, dataErr = c.next(ctx)
-			if c.err != nil {
-				return fail(reply.CommandData, dataErr)
-			}
-			sent = true
-		}
-		if !t.deliverable() {
-			if sent && dataErr == nil {
-				// 354 with no transaction or no recipient: RFC 2920
-				// section 3.1 forbids it, and the only way out without
-				// sending a message is to drop the connection.
-				return fail(reply.CommandData, c.unexpected(dataExp, dataR))
-			}
-			return t.refuse(ctx, stop)
-		}
-		if !sent {
-			_, dataErr = c.roundTrip(ctx, dataExp, c.cmdLine(reply.CommandData, ""))
-			if c.err != nil {
-				return fail(reply.CommandData, dataErr)
-			}
-		}
-		if dataErr != nil {
-			// The transaction stays open after a refused DATA: clear it.
-			if canRecover(dataErr) {
-				trigger = dataErr
-			}
-			if err := c.endTx(ctx); err != nil {
-				return fail(reply.CommandRset, err)
-			}
-			return t.res, trigger, c.leave(ctx, stop, reply.CommandData, dataErr)
-		}
-		// 354: the body. From here on the DataWriter owns stop.
-		if w, err = c.dataStart(ctx, stop, true); err != nil {
-			return t.res, nil, err
-		}
+	switch {
+	case t.read < t.queued:
+		w = c.chunkStart(ctx, t.stop, 0, t, true)
+	case !t.deliverable():
+		return t.refuse(ctx)
+	default:
+		w = c.chunkStart(ctx, t.stop, 0, nil, true)
 	}
+	return t.transfer(w, body)
+}
 
+// transfer sends body through w and ends the message: with the final dot
+// and its reply, or, in a stream (c.deferEnd, DATA with PIPELINING), with
+// the final dot left for the next message's write (errEndDeferred).
+func (t *txn) transfer(w *DataWriter, body io.Reader) txResult {
+	c := t.c
 	if _, err := w.ReadFrom(body); err != nil && w.err == nil {
 		// body failed: the message cannot be completed, and ending it
 		// would deliver a truncated one. Abandon it instead.
 		w.setErr(fmt.Errorf("reading the message body: %w", err))
 	}
-	if defer_ := c.deferEnd && w.ch == nil && pipe; defer_ && w.err == nil {
+	if c.deferEnd && w.ch == nil && c.ext.Pipelining() && w.err == nil {
 		// A stream: the final dot leaves with the next message's
 		// envelope, and its reply is read with theirs (stream.go).
 		if err := w.closeDeferred(); err != nil {
-			return t.res, nil, err
+			return txResult{res: t.res, err: err}
 		}
 		c.end = c.nextEnd()
 		*c.end = endPending{res: t.res, rcptErr: t.recipientsError(), arena: c.arena}
-		return t.res, nil, errEndDeferred
+		return txResult{res: t.res, err: errEndDeferred}
 	}
-	err = w.Close()
-	if t != &tv {
-		tv = w.keptEnvelope()
-		t = &tv
-	}
+	err := w.Close()
 	if err == errEnvelopeRefused {
 		// BDAT pipelined with the envelope, which the server refused;
 		// the chunks were discarded with RSET. The body has been read
 		// in part, so the refusal is final: no trigger.
 		err, _ = t.outcome()
-		return t.res, nil, err
+		return txResult{res: t.res, err: err}
 	}
 	t.res.Final = w.Reply()
-	return t.res, nil, settleState(&t.res, t.recipientsError(), err)
+	return txResult{res: t.res, err: settleState(&t.res, t.recipientsError(), err)}
+}
+
+// fail ends the attempt before any body was sent, with err about verb.
+func (t *txn) fail(ctx context.Context, verb string, err error) txResult {
+	return txResult{res: t.res, err: t.c.leave(ctx, t.stop, verb, err)}
 }
 
 // settleState sets res.State from the error of the end of the message and
@@ -500,35 +587,15 @@ func settleState(res *Result, rcptErr, err error) error {
 	return err
 }
 
-// txn is the envelope of a transaction that Send is sending: which commands
-// are queued, which replies are read, and what they said.
-type txn struct {
-	c       *Client
-	env     *Envelope
-	res     Result // what transact returns
-	n       int    // recipients to send RCPT TO for (RCPTMAX)
-	rset    bool   // RSET is queued before MAIL FROM and its reply is not read yet
-	queued  int    // commands queued: MAIL FROM, then RCPT TO for env.To[:queued-1]
-	read    int    // replies read, in the same order
-	mailErr error
-	refused []*RecipientError // refused by the server, in envelope order
-	notSent []*RecipientError // over the server's RCPTMAX
-	relay   int               // how many of refused are relay refusals
-	ok      int               // recipients accepted
-	auth530 error             // the first RCPT TO refusal that Send may recover from
-}
-
 // queue queues up to max more commands of the envelope.
 func (t *txn) queue(ctx context.Context, max int) {
 	c := t.c
 	for k := 0; k < max && t.queued <= t.n; k++ {
 		if t.queued == 0 {
 			t.rset = c.queueReset(ctx) // after a refused end of data
-			c.mailLine(t.env.From, t.env.MailOptions)
-			c.queue(ctx, mailExp, c.line)
+			c.queue(ctx, mailExp, t.line(0))
 		} else {
-			c.rcptLine(t.env.To[t.queued-1], t.env.RcptOptions)
-			c.queue(ctx, expect{verb: reply.CommandRcpt, stage: stageRcpt}, c.line)
+			c.queue(ctx, expect{verb: reply.CommandRcpt, stage: stageRcpt}, t.line(t.queued))
 		}
 		t.queued++
 	}
@@ -649,16 +716,18 @@ func (t *txn) outcome() (err, trigger error) {
 
 // refuse ends an envelope that cannot be delivered, before any body was
 // sent: RSET when MAIL FROM was accepted, then the call's end.
-func (t *txn) refuse(ctx context.Context, stop func() bool) (Result, error, error) {
+func (t *txn) refuse(ctx context.Context) txResult {
 	c := t.c
 	if t.mailErr == nil {
 		// Close the transaction (no RSET is needed when MAIL failed).
 		if err := c.endTx(ctx); err != nil {
-			return t.res, nil, c.leave(ctx, stop, reply.CommandRset, err)
+			return t.fail(ctx, reply.CommandRset, err)
 		}
 	}
 	err, trigger := t.outcome()
-	return t.res, trigger, c.leave(ctx, stop, reply.CommandMail, err)
+	out := t.fail(ctx, reply.CommandMail, err)
+	out.trigger = trigger
+	return out
 }
 
 // relayRefused reports whether err is a refusal of RCPT TO that Send may
