@@ -148,17 +148,21 @@ func TestPoolUnreliableServer(t *testing.T) {
 	t.Logf("unknown %d, rejected %d, stats %+v", unknown, rejected, st)
 }
 
-// A 421 4.7.0 rate limit: the pool pauses, tries again on a new
-// connection, and every message gets through.
+// A 421 4.7.0 rate limit, from 64 goroutines on 8 connections: the pool
+// pauses, tries again on a new connection, and every message gets through
+// exactly once.
 func TestPoolRateLimited(t *testing.T) {
-	srv := poolServer(t, clienttest.Rule{On: clienttest.Mail, Skip: 3, Times: 2,
+	srv := poolServer(t, clienttest.Rule{On: clienttest.Mail, Skip: 30, Times: 2,
 		Reply: "421 4.7.0 Too many messages, please slow down", Then: clienttest.Disconnect})
-	p := newPool(t, srv, client.PoolOptions{MaxConns: 2, Backoff: 5 * time.Millisecond})
-	out := sendMany(t, p, 20, 4)
+	p := newPool(t, srv, client.PoolOptions{MaxConns: 8, Backoff: 5 * time.Millisecond})
+	const n = 200
+	out := sendMany(t, p, n, 64)
+	got := delivered(srv)
 	for i, o := range out {
 		require.NoError(t, o.err, "message %d", i)
+		assert.Equal(t, 1, got[i], "copies of message %d", i)
 	}
-	assert.Equal(t, 20, len(srv.Messages()))
+	assert.Equal(t, n, len(srv.Messages()))
 	st := p.Stats()
 	assert.GreaterOrEqual(t, st.Backoffs, int64(2))
 	assert.GreaterOrEqual(t, st.Retries, int64(2))

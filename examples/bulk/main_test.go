@@ -33,10 +33,10 @@ func TestOffline(t *testing.T) {
 	}
 	for _, pat := range []string{
 		`(?m)^Embedded SMTP server on 127\.0\.0\.1:\d+\.$`,
-		`(?m)^client\.Send, one connection: 20 sent, 0 refused in \S+: \d+ messages/s \(PIPELINING: true\)$`,
-		`(?m)^net/smtp,    one connection: 20 sent in \S+: \d+ messages/s$`,
+		`(?m)^client\.SendAll, one connection: 20 sent, 0 refused in \S+: \d+ messages/s \(PIPELINING: true\)$`,
+		`(?m)^net/smtp,       one connection: 20 sent in \S+: \d+ messages/s$`,
 		`(?m)^A rough illustration, not a benchmark`,
-		`(?m)^\tgo test -run '\^\$' -bench Send -benchmem \./client$`,
+		`(?m)^\tgo run \./internal/bench$`,
 	} {
 		if !regexp.MustCompile(pat).MatchString(out.String()) {
 			t.Errorf("output lacks %q:\n%s", pat, out.String())

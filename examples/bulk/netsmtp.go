@@ -12,10 +12,11 @@ import (
 const comparison = `
 A rough illustration, not a benchmark: one run, the server in this process,
 a loopback round trip of microseconds. For each message net/smtp waits for
-4 replies one after the other (MAIL, RCPT, DATA, end of data); client.Send
-with PIPELINING waits twice (MAIL+RCPT+DATA together, then end of data).
-Over a network every round trip saved is a whole RTT. Measure with:
-	go test -run '^$' -bench Send -benchmem ./client
+4 replies one after the other (MAIL, RCPT, DATA, end of data);
+client.SendAll with PIPELINING waits once (the message with BDAT, or its
+final dot with the next MAIL+RCPT+DATA). Over a network every round trip
+saved is a whole RTT. Measure with:
+	go run ./internal/bench
 `
 
 // netSMTP sends n messages over one connection with net/smtp and returns
