@@ -9,8 +9,10 @@
 //   - [github.com/seed-e4e66a4f/smtp/reply/dsn]: bounces (delivery status
 //     notifications) read into the same reply types.
 //   - [github.com/seed-e4e66a4f/smtp/client]: the SMTP session: greeting,
-//     EHLO, STARTTLS and implicit TLS, AUTH, the mail transaction and a
-//     high-level send.
+//     EHLO, STARTTLS and implicit TLS, AUTH, the mail transaction, a
+//     high-level send, a stream of messages at one round trip each
+//     (Client.SendAll) and a pool of connections for concurrent senders
+//     (Pool).
 //   - [github.com/seed-e4e66a4f/smtp/sasl]: SASL mechanisms and their
 //     negotiation.
 //
