@@ -81,7 +81,13 @@ func (n *normalizer) write(p []byte) (int, error) {
 			i, start = 1, 1
 		}
 	}
-	lf := -1 // index of the next LF at or after i, len(p) if none; stale when < i
+	lf := -1  // index of the next LF at or after i, len(p) if none; stale when < i
+	nul := -1 // the same for NUL, which is rare: one search per write, not per line
+	if !n.eightBit {
+		// One pass over p, not one per line. A body that then fails is
+		// not sent, so over-reporting its octets does no harm.
+		n.eightBit = has8bit(p[i:])
+	}
 	for i < len(p) {
 		if n.bol {
 			n.bol = false
@@ -105,16 +111,20 @@ func (n *normalizer) write(p []byte) (int, error) {
 		if k := bytes.IndexByte(seg, '\r'); k >= 0 {
 			seg = seg[:k]
 		}
-		if k := bytes.IndexByte(seg, 0); k >= 0 {
-			seg = seg[:k]
+		if nul < i {
+			if nul = bytes.IndexByte(p[i:], 0); nul < 0 {
+				nul = len(p)
+			} else {
+				nul += i
+			}
+		}
+		if nul < i+len(seg) {
+			seg = seg[:nul-i]
 		}
 		if room := MaxLineLength - n.lineLen; len(seg) > room {
 			return n.fail(p, start, i+room, BodyLineTooLong)
 		}
 		n.lineLen += len(seg)
-		if !n.eightBit {
-			n.eightBit = has8bit(seg)
-		}
 		i += len(seg)
 		if i == len(p) {
 			break
