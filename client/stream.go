@@ -40,9 +40,10 @@ type Message struct {
 // group). The RSET, answered at no extra round trip, ends a transaction
 // that a server may keep after refusing the end of a message (see
 // [DataWriter.Close]), so that a refusal never spills into the next
-// message. A message sent with BDAT (the default with CHUNKING, see Envelope.UseDATA)
-// needs one round trip by itself when it fits in one chunk. Without
-// PIPELINING, SendAll sends the messages one after another as Send does.
+// message. A message sent with BDAT (the default with CHUNKING, see
+// Envelope.UseDATA) needs one round trip by itself when it fits in one
+// chunk. Without PIPELINING, SendAll sends the messages one after another
+// as Send does.
 //
 // SendAll takes the next message from msgs before the reply to the
 // current one is read, so a message is yielded only once msgs has yielded
