@@ -121,8 +121,10 @@ func TestPool(t *testing.T) {
 				t.Errorf("%s: message %d: %v", s.name, i, err)
 			}
 		}
-		if st.Dials < 4 || st.DialErrors != 0 || st.RetiredMax < 3 || st.Messages != n {
-			t.Errorf("%s: pool stats %+v; want at least 4 dials, none failed, 3 retired after 10 messages, %d messages", s.name, st, n)
+		// 40 messages, at most 10 per connection and at most 3 open (each
+		// with at most 9 before Close): at least 4 dials and 2 retired.
+		if st.Dials < 4 || st.DialErrors != 0 || st.RetiredMax < 2 || st.Messages != n {
+			t.Errorf("%s: pool stats %+v; want at least 4 dials, none failed, 2 retired after 10 messages, %d messages", s.name, st, n)
 		}
 		for i := range ids {
 			waitDelivered(t, s, "box", "<"+ids[i]+"@interop.test>")
