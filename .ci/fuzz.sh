@@ -8,6 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZTIME=${FUZZTIME:-4s}
+# FUZZMINIMIZE bounds the minimisation of each new interesting input (go
+# test -fuzzminimizetime, default here 100x: 100 runs). Go's default of 60s
+# lets a worker minimise a large input (a 100 KB bounce) past the end of a
+# short -fuzztime, and the run then ends in "context deadline exceeded"
+# with no failing input: a stall of the fuzzer, not of the code under test.
+FUZZMINIMIZE=${FUZZMINIMIZE:-100x}
 # FUZZ_ONLY, a regular expression, picks targets by name; FUZZ_PARALLEL sets
 # the number of fuzzing workers (default: one per CPU).
 FUZZ_ONLY=${FUZZ_ONLY:-.}
@@ -24,7 +30,7 @@ while read -r pkg fn; do
 	[[ $fn =~ $FUZZ_ONLY ]] || continue
 	n=$((n + 1))
 	t0=$SECONDS
-	if go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" -timeout 0 ${par[@]+"${par[@]}"} "./$pkg" > /tmp/fuzz-$fn.log 2>&1; then
+	if go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMINIMIZE" -timeout 0 ${par[@]+"${par[@]}"} "./$pkg" > /tmp/fuzz-$fn.log 2>&1; then
 		printf '  ok    %-24s %-22s %3ss  %s\n' "$fn" "$pkg" $((SECONDS - t0)) "$(grep -Eo 'execs: [0-9]+' /tmp/fuzz-$fn.log | tail -1)"
 	else
 		status=1
