@@ -9,7 +9,6 @@ package client
 // for a message smaller than a chunk (MAIL, RCPT, BDAT LAST and the body).
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"testing"
@@ -63,25 +62,4 @@ func benchSendChunking(b *testing.B, addr string, body []byte, chunking bool, l 
 	}
 	reportRate(b)
 	l.report(b)
-}
-
-// sinkBDAT reads the chunk announced by line, "BDAT <size>[ LAST]\r\n",
-// for sink (bench_test.go) and queues its reply in bw.
-func sinkBDAT(line []byte, br *bufio.Reader, bw *bufio.Writer) error {
-	// Parsed without allocating.
-	arg := bytes.TrimSpace(line[4:])
-	size, last, _ := bytes.Cut(arg, []byte(" "))
-	n := 0
-	for _, d := range size {
-		n = n*10 + int(d-'0')
-	}
-	if _, err := br.Discard(n); err != nil {
-		return err
-	}
-	if len(last) > 0 {
-		bw.WriteString("250 2.0.0 Ok: queued as 80753984042\r\n")
-	} else {
-		bw.WriteString("250 2.0.0 Ok\r\n")
-	}
-	return nil
 }

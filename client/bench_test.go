@@ -7,7 +7,7 @@ package client
 //
 // One b.N iteration is one message (MAIL, RCPT, DATA, a 1 KiB body, the
 // final dot and its reply). Two servers: go-smtp's (what the tests use) and
-// a minimal sink written for this file, whose per-message cost is close to
+// a minimal sink (internal/sink), whose per-message cost is close to
 // nothing, so that allocs/op with the sink are (almost) the client's own.
 // With go-smtp, allocs/op include the server's, since it runs in-process.
 //
@@ -27,7 +27,6 @@ package client
 //	go test -run '^$' -bench '^BenchmarkSendRTT$' -benchtime 20x ./client/ -args -rtt 20ms
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"flag"
@@ -42,6 +41,8 @@ import (
 	"time"
 
 	smtp "github.com/emersion/go-smtp"
+
+	"github.com/seed-e4e66a4f/smtp/internal/sink"
 )
 
 var benchBody = func() []byte {
@@ -104,7 +105,7 @@ func benchServer(b *testing.B, kind string) string {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					sink(c, chunking)
+					sink.Serve(c, sink.Options{Pipelining: true, Chunking: chunking})
 				}()
 			}
 		}()
@@ -117,75 +118,6 @@ func benchServer(b *testing.B, kind string) string {
 		b.Fatalf("benchServer(%q): unknown kind", kind)
 	}
 	return ln.Addr().String()
-}
-
-// sink is a minimal SMTP server: it answers everything with fixed replies,
-// pipelining-aware (it flushes only when it has no more input buffered).
-// With chunking it also offers CHUNKING and reads BDAT chunks (sinkBDAT,
-// in bdat_bench_test.go).
-func sink(c net.Conn, chunking bool) {
-	defer c.Close()
-	br := bufio.NewReaderSize(c, 64<<10)
-	bw := bufio.NewWriterSize(c, 4096)
-	bw.WriteString("220 sink.example.test ESMTP\r\n")
-	bw.Flush()
-	for {
-		line, err := br.ReadSlice('\n')
-		if err != nil {
-			return
-		}
-		verb := line
-		if len(verb) > 4 {
-			verb = verb[:4]
-		}
-		switch string(verb) { // the clients measured send upper case
-
-		case "EHLO":
-			if chunking {
-				bw.WriteString("250-sink.example.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-CHUNKING\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 10240000\r\n")
-			} else {
-				bw.WriteString("250-sink.example.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 10240000\r\n")
-			}
-		case "HELO":
-			bw.WriteString("250 sink.example.test\r\n")
-		case "MAIL":
-			bw.WriteString("250 2.1.0 Ok\r\n")
-		case "RCPT":
-			bw.WriteString("250 2.1.5 Ok\r\n")
-		case "DATA":
-			bw.WriteString("354 End data with <CR><LF>.<CR><LF>\r\n")
-			bw.Flush()
-			for {
-				l, err := br.ReadSlice('\n')
-				if err != nil && err != bufio.ErrBufferFull {
-					return
-				}
-				if string(l) == ".\r\n" {
-					break
-				}
-			}
-			bw.WriteString("250 2.0.0 Ok: queued as 80753984042\r\n")
-		case "BDAT":
-			if !chunking {
-				bw.WriteString("250 2.0.0 Ok\r\n")
-				break
-			}
-			if sinkBDAT(line, br, bw) != nil {
-				return
-			}
-		case "QUIT":
-			bw.WriteString("221 2.0.0 Bye\r\n")
-			bw.Flush()
-			return
-		default:
-			bw.WriteString("250 2.0.0 Ok\r\n")
-		}
-		if br.Buffered() == 0 {
-			if bw.Flush() != nil {
-				return
-			}
-		}
-	}
 }
 
 func BenchmarkSend(b *testing.B) {

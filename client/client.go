@@ -64,9 +64,9 @@ package client
 // Streams (stream.go, SendAll and Pool): with c.deferEnd, transact ends a
 // DATA message with closeDeferred, which leaves the final dot in c.bw and
 // its "end of data" expect in c.pending, and records the message in c.end
-// (one of the two slots of c.ends). The next transact enters with
-// c.keepEnd, queues RSET, MAIL FROM, RCPT TO and DATA behind the dot (one
-// write), and its readReplies reads the dot's reply first (readEnd). Every
+// (one of the two slots of c.ends). The next transact enters with begin
+// (not enter), queues RSET, MAIL FROM, RCPT TO and DATA behind the dot
+// (one write), and its readReplies reads the dot's reply first (readEnd). Every
 // other call's enter settles c.end first (settle: flush, readEnd), so no
 // reply is ever taken for another command's. c.record is queue without
 // the write, for BDAT's command and chunk in one writev.
@@ -149,7 +149,6 @@ type Client struct {
 	end      *endPending   // a message whose final dot is written and whose reply is not read (stream.go)
 	ends     [2]endPending // what end points to, in turn (nextEnd)
 	endFlip  bool
-	keepEnd  bool        // a transaction reads end's reply with its own (see enter)
 	deferEnd bool        // Send leaves its final dot's reply for the next message (SendAll)
 	dw       *DataWriter // open DataWriter, if any
 	txw      DataWriter  // Send's, reused for every message
@@ -376,11 +375,17 @@ func (c *Client) abort() { c.raw.Close() }
 // connection. The returned stop function (nil when ctx can never be done)
 // goes to leave. A message of a stream whose final reply is still due is
 // settled first (see settle), unless a transaction pipelines that reply
-// with its own commands (c.keepEnd).
+// with its own commands (it calls begin).
 func (c *Client) enter(ctx context.Context) (func() bool, error) {
-	if c.end != nil && !c.keepEnd {
+	if c.end != nil {
 		c.settle(ctx)
 	}
+	return c.begin(ctx)
+}
+
+// begin is enter without settling a stream's message in flight: for a
+// transaction, which reads that reply with its own (see transact).
+func (c *Client) begin(ctx context.Context) (func() bool, error) {
 	switch {
 	case c.err != nil:
 		return nil, c.errOut

@@ -249,23 +249,8 @@ func (w *DataWriter) Close() error {
 		return w.err
 	}
 	ctx := w.ctx
-	if err := c.quiet(ctx, reply.CommandEndOfData); err != nil {
-		// The server spoke or hung up during the body: its words would
-		// be taken for the reply to the final dot, which is not sent.
-		w.err = err
-		w.disarm()
-		return w.err
-	}
-	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
-	if err := c.wire.Close(); err != nil {
-		// The final "." has not left: the message is not delivered.
-		w.setErr(err)
-		return w.err
-	}
-	if c.logging(ctx) {
-		c.log.LogAttrs(ctx, slog.LevelDebug, "smtp send", slog.String("line", "<message body>"),
-			slog.Int64("octets", c.wire.Size()))
-		c.logSend(ctx, []byte("."), false)
+	if err := w.writeDot(); err != nil {
+		return err
 	}
 	if err := c.bw.Flush(); err != nil {
 		// The end of the dot line is still in the buffer: it did not
@@ -291,6 +276,32 @@ func (w *DataWriter) Close() error {
 	}
 	w.err = w.endCtx(reply.CommandEndOfData, err)
 	return w.err
+}
+
+// writeDot ends the body with the final dot line in the write buffer,
+// after checking that the server has not spoken or hung up during the
+// body (its words would be taken for the reply to the dot, which is then
+// not sent). On error the message is over, not delivered, and w.err says
+// why.
+func (w *DataWriter) writeDot() error {
+	c, ctx := w.c, w.ctx
+	if err := c.quiet(ctx, reply.CommandEndOfData); err != nil {
+		w.err = err
+		w.disarm()
+		return w.err
+	}
+	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
+	if err := c.wire.Close(); err != nil {
+		// The final "." has not left: the message is not delivered.
+		w.setErr(err)
+		return w.err
+	}
+	if c.logging(ctx) {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "smtp send", slog.String("line", "<message body>"),
+			slog.Int64("octets", c.wire.Size()))
+		c.logSend(ctx, []byte("."), false)
+	}
+	return nil
 }
 
 // endCtx disarms the context once the final reply has been read (err is
@@ -376,21 +387,8 @@ func (w *DataWriter) closeDeferred() error {
 	if c.dw == w {
 		c.dw = nil
 	}
-	ctx := w.ctx
-	if err := c.quiet(ctx, reply.CommandEndOfData); err != nil {
-		w.err = err
-		w.disarm()
-		return w.err
-	}
-	c.raw.SetWriteDeadline(c.deadline(stageDataBlock))
-	if err := c.wire.Close(); err != nil {
-		w.setErr(err)
-		return w.err
-	}
-	if c.logging(ctx) {
-		c.log.LogAttrs(ctx, slog.LevelDebug, "smtp send", slog.String("line", "<message body>"),
-			slog.Int64("octets", c.wire.Size()))
-		c.logSend(ctx, []byte("."), false)
+	if err := w.writeDot(); err != nil {
+		return err
 	}
 	c.pending.add(expect{verb: reply.CommandEndOfData, stage: stageDataEnd})
 	c.tx = txState{}

@@ -204,19 +204,19 @@ func (p *Pool) Send(ctx context.Context, env *Envelope, body io.Reader) (Result,
 	if body == nil {
 		return Result{}, &InputError{Field: "body", Reason: "nil reader"}
 	}
-	var lastRate error
 	for attempt := 1; ; attempt++ {
-		if err := p.wait(ctx, lastRate); err != nil {
+		if err := p.wait(ctx); err != nil {
 			return Result{}, err
 		}
 		if attempt > 1 {
 			p.s.retries.Add(1)
 		}
 		res, read, err := p.attempt(ctx, env, body)
-		if err == nil || attempt >= p.opts.MaxAttempts || res.State != DeliveryRejected {
+		if err == nil || attempt >= p.opts.MaxAttempts || res.State != DeliveryRejected || !p.retryable(ctx, err) {
 			return res, err
 		}
 		if read > 0 {
+			// The body must be read again from its start.
 			s, ok := body.(io.Seeker)
 			if !ok {
 				return res, err
@@ -225,44 +225,36 @@ func (p *Pool) Send(ctx context.Context, env *Envelope, body io.Reader) (Result,
 				return res, err
 			}
 		}
-		switch {
-		case reply.IsRateLimited(err):
-			lastRate = err
-		case reply.RetryFor(err) == reply.RetryNewConnection && !errors.Is(err, ErrPoolClosed) && ctx.Err() == nil:
-		default:
-			return res, err
-		}
 	}
 }
 
-// wait waits for the pause after a rate limiting reply and for the
-// Limiter, or returns a *RateLimitError when ctx would end first.
-func (p *Pool) wait(ctx context.Context, lastRate error) error {
-	start := time.Now()
-	waited := false
-	defer func() {
-		if waited {
-			p.s.waits.Add(1)
-			p.s.waitNanos.Add(int64(time.Since(start)))
-		}
-	}()
-	p.mu.Lock()
-	until := p.pauseTo
-	if lastRate == nil {
-		lastRate = p.last
+// retryable reports whether Send tries again a message the server did not
+// accept with err: a rate limiting refusal (after the pause observe set),
+// or a 421 or a connection lost before the final dot (on a new
+// connection), while the pool is open and ctx lives.
+func (p *Pool) retryable(ctx context.Context, err error) bool {
+	if reply.IsRateLimited(err) {
+		return true
 	}
+	return reply.RetryFor(err) == reply.RetryNewConnection && !errors.Is(err, ErrPoolClosed) && ctx.Err() == nil
+}
+
+// wait waits for the pause after a rate limiting reply and for the
+// Limiter, or returns a *RateLimitError, with the pool's last rate
+// limiting refusal, when ctx would end first.
+func (p *Pool) wait(ctx context.Context) error {
+	start := time.Now()
+	p.mu.Lock()
+	until, lastRate := p.pauseTo, p.last
 	p.mu.Unlock()
+	waited := false
 	if d := time.Until(until); d > 0 {
 		if dl, ok := ctx.Deadline(); ok && dl.Before(until) {
 			return &RateLimitError{Wait: d, Err: lastRate}
 		}
 		waited = true
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
+		if err := sleep(ctx, d); err != nil {
+			return err
 		}
 	}
 	if l := p.opts.Limiter; l != nil {
@@ -270,25 +262,35 @@ func (p *Pool) wait(ctx context.Context, lastRate error) error {
 		if !r.OK() {
 			return &RateLimitError{Err: errors.New("rate: burst is zero")}
 		}
-		d := r.Delay()
-		if d == 0 {
-			return nil
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-			r.Cancel()
-			return &RateLimitError{Wait: d, Err: lastRate}
-		}
-		waited = true
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			r.Cancel()
-			return ctx.Err()
+		if d := r.Delay(); d > 0 {
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+				r.Cancel()
+				return &RateLimitError{Wait: d, Err: lastRate}
+			}
+			waited = true
+			if err := sleep(ctx, d); err != nil {
+				r.Cancel()
+				return err
+			}
 		}
 	}
+	if waited {
+		p.s.waits.Add(1)
+		p.s.waitNanos.Add(int64(time.Since(start)))
+	}
 	return nil
+}
+
+// sleep waits for d, or returns ctx's error when it ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // attempt sends the message once, on some connection, and reports how
@@ -416,10 +418,7 @@ func (p *Pool) run(pc *poolConn, j *poolJob) {
 	var next *poolJob
 	if !(pc.max > 0 && pc.sent >= pc.max) {
 		p.mu.Lock()
-		if len(p.queue) > 0 {
-			next = p.queue[0]
-			p.queue = slices.Delete(p.queue, 0, 1)
-		}
+		next = p.popQueue()
 		p.mu.Unlock()
 	}
 	if next == nil {
@@ -466,43 +465,51 @@ func (p *Pool) finishEnd(j *poolJob) {
 func (p *Pool) release(pc *poolConn) {
 	c := pc.c
 	broken := c.err != nil || c.closed
+	full := pc.max > 0 && pc.sent >= pc.max
 	p.mu.Lock()
-	switch {
-	case broken || p.closed || (pc.max > 0 && pc.sent >= pc.max):
-		p.mu.Unlock()
-		switch {
-		case broken:
-			p.s.retiredBroken.Add(1)
-			c.Close()
-		case p.closedNow():
-			c.Quit(context.Background())
-		default:
-			p.s.retiredMax.Add(1)
-			c.Quit(context.Background())
+	closed := p.closed
+	var next *poolJob
+	if !broken && !closed && !full {
+		next = p.popQueue()
+		if next == nil {
+			pc.since = time.Now()
+			p.free = append(p.free, pc)
+			if p.janitor == nil && p.opts.IdleTimeout > 0 {
+				p.janitor = time.AfterFunc(p.opts.IdleTimeout, p.retireIdle)
+			}
+			p.mu.Unlock()
+			return
 		}
-		p.gone()
-		p.dialForQueue()
-		return
-	case len(p.queue) > 0:
-		next := p.queue[0]
-		p.queue = slices.Delete(p.queue, 0, 1)
-		p.mu.Unlock()
+	}
+	p.mu.Unlock()
+	if next != nil {
 		next.pc = pc
 		next.wake <- struct{}{}
 		return
 	}
-	pc.since = time.Now()
-	p.free = append(p.free, pc)
-	if p.janitor == nil && p.opts.IdleTimeout > 0 {
-		p.janitor = time.AfterFunc(p.opts.IdleTimeout, p.retireIdle)
+	switch {
+	case broken:
+		p.s.retiredBroken.Add(1)
+		c.Close()
+	case closed:
+		c.Quit(context.Background())
+	default:
+		p.s.retiredMax.Add(1)
+		c.Quit(context.Background())
 	}
-	p.mu.Unlock()
+	p.gone()
+	p.dialForQueue()
 }
 
-func (p *Pool) closedNow() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.closed
+// popQueue removes and returns the oldest message waiting for a
+// connection, or nil. p.mu must be held.
+func (p *Pool) popQueue() *poolJob {
+	if len(p.queue) == 0 {
+		return nil
+	}
+	next := p.queue[0]
+	p.queue = slices.Delete(p.queue, 0, 1)
+	return next
 }
 
 // dialForQueue opens a connection for the oldest waiting message after
@@ -513,8 +520,7 @@ func (p *Pool) dialForQueue() {
 		p.mu.Unlock()
 		return
 	}
-	next := p.queue[0]
-	p.queue = slices.Delete(p.queue, 0, 1)
+	next := p.popQueue()
 	p.open++
 	p.conns.Add(1)
 	p.mu.Unlock()

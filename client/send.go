@@ -323,10 +323,9 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 	for i, to := range env.To {
 		t.res.Recipients[i].Address = to
 	}
-	c.arena = make([]byte, 0, 192) // this message's: see Client.arena
-	c.keepEnd = true               // the reply to a stream's last final dot is read with ours
-	stop, err := c.enter(ctx)
-	c.keepEnd = false
+	// begin, not enter: the reply to a stream's last final dot is read
+	// with this transaction's replies.
+	stop, err := c.begin(ctx)
 	if err != nil {
 		return txResult{res: t.res, err: err}
 	}
@@ -334,6 +333,7 @@ func (c *Client) transact(ctx context.Context, env *Envelope, body io.Reader, re
 	if verb, err := t.prepare(); err != nil {
 		return t.fail(ctx, verb, err)
 	}
+	c.arena = make([]byte, 0, 192) // this message's: see Client.arena
 	if verb, err := t.envelope(ctx); err != nil {
 		return t.fail(ctx, verb, err)
 	}
@@ -353,7 +353,6 @@ type txn struct {
 	res   Result      // what transact returns
 	n     int         // recipients to send RCPT TO for (RCPTMAX)
 	bdat  bool        // the body goes with BDAT
-	hold  bool        // the last batch of the envelope leaves with DATA or the first chunk
 
 	// lines holds the MAIL FROM line and one RCPT TO line per recipient,
 	// validated and built once by prepare; line k ends at ends[k].
@@ -418,9 +417,11 @@ func (t *txn) prepare() (string, error) {
 
 // envelope sends MAIL FROM and RCPT TO and reads their replies, in batches
 // of up to maxPipelineBatch commands with PIPELINING and one by one
-// without. With t.hold, the last batch is left queued: it leaves with DATA
-// or the first chunk, whose step reads its replies. On error it returns
-// the command the error is about; the error broke the client.
+// without. With PIPELINING the last batch is held (left queued: it leaves
+// with DATA or the first chunk, whose step reads its replies) unless all
+// recipients are required or BDAT must keep the body for a retry. On
+// error it returns the command the error is about; the error broke the
+// client.
 func (t *txn) envelope(ctx context.Context) (string, error) {
 	c := t.c
 	pipe := c.ext.Pipelining()
@@ -439,14 +440,14 @@ func (t *txn) envelope(ctx context.Context) (string, error) {
 			return reply.CommandRset, err
 		}
 	}
-	t.hold = pipe && !t.env.RequireAllRecipients && !(t.bdat && t.retry)
+	hold := pipe && !t.env.RequireAllRecipients && !(t.bdat && t.retry)
 	batch := 1
 	if pipe {
 		batch = maxPipelineBatch
 	}
 	for {
 		t.queue(ctx, batch)
-		if t.queued == t.n+1 && t.hold {
+		if t.queued == t.n+1 && hold {
 			return "", nil
 		}
 		if err := c.flush(ctx); err != nil {

@@ -236,37 +236,27 @@ func oursSendDATA(ctx context.Context, cfg config, n int) error {
 }
 
 func oursSendEnv(ctx context.Context, cfg config, n int, env *client.Envelope) error {
-	r := bytes.NewReader(cfg.body)
-	if cfg.newConn {
-		for range n {
-			c, err := client.Dial(ctx, cfg.addr, oursOpts(cfg))
-			if err != nil {
-				return err
-			}
-			r.Reset(cfg.body)
-			if _, err := c.Send(ctx, env, r); err != nil {
-				c.Close()
-				return err
-			}
-			if err := c.Quit(ctx); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	c, err := client.Dial(ctx, cfg.addr, oursOpts(cfg))
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	for range n {
-		r.Reset(cfg.body)
-		if _, err := c.Send(ctx, env, r); err != nil {
-			return err
-		}
-	}
-	return c.Quit(ctx)
+	return runPeer(cfg, n, func() (peer, error) {
+		c, err := client.Dial(ctx, cfg.addr, oursOpts(cfg))
+		return &oursPeer{ctx: ctx, c: c, env: env}, err
+	})
 }
+
+// oursPeer sends with Client.Send, one message at a time.
+type oursPeer struct {
+	ctx context.Context
+	c   *client.Client
+	env *client.Envelope
+	r   bytes.Reader
+}
+
+func (p *oursPeer) send(body []byte) error {
+	p.r.Reset(body)
+	_, err := p.c.Send(p.ctx, p.env, &p.r)
+	return err
+}
+
+func (p *oursPeer) quit() error { return p.c.Quit(p.ctx) }
 
 // oursStream sends the messages with Client.SendAll, reusing a ring of
 // Message values (at most two are in flight).
@@ -325,8 +315,81 @@ func oursPool(ctx context.Context, cfg config) error {
 	return errors.Join(err, p.Close())
 }
 
+// peer is a session of a client measured for comparison, which sends one
+// message at a time, waiting for each reply.
+type peer interface {
+	send(body []byte) error
+	quit() error
+}
+
+// runPeer sends n messages with sessions from open: all on one, or each
+// on its own with cfg.newConn.
+func runPeer(cfg config, n int, open func() (peer, error)) error {
+	per := n
+	if cfg.newConn {
+		per = 1
+	}
+	for sent := 0; sent < n; sent += per {
+		s, err := open()
+		if err != nil {
+			return err
+		}
+		for range per {
+			if err := s.send(cfg.body); err != nil {
+				return err
+			}
+		}
+		if err := s.quit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type netSMTPPeer struct{ c *netsmtp.Client }
+
+func (p netSMTPPeer) send(body []byte) error {
+	if err := p.c.Mail(from); err != nil {
+		return err
+	}
+	if err := p.c.Rcpt(to); err != nil {
+		return err
+	}
+	w, err := p.c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(body); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+func (p netSMTPPeer) quit() error { return p.c.Quit() }
+
+type goSMTPPeer struct{ c *gosmtp.Client }
+
+func (p goSMTPPeer) send(body []byte) error {
+	if err := p.c.Mail(from, nil); err != nil {
+		return err
+	}
+	if err := p.c.Rcpt(to, nil); err != nil {
+		return err
+	}
+	w, err := p.c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(body); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+func (p goSMTPPeer) quit() error { return p.c.Quit() }
+
 func netSMTP(ctx context.Context, cfg config, n int) error {
-	open := func() (*netsmtp.Client, error) {
+	return runPeer(cfg, n, func() (peer, error) {
 		conn, err := dial(ctx, cfg)
 		if err != nil {
 			return nil, err
@@ -335,99 +398,17 @@ func netSMTP(ctx context.Context, cfg config, n int) error {
 		if err != nil {
 			return nil, err
 		}
-		return c, c.Hello(helo)
-	}
-	send := func(c *netsmtp.Client) error {
-		if err := c.Mail(from); err != nil {
-			return err
-		}
-		if err := c.Rcpt(to); err != nil {
-			return err
-		}
-		w, err := c.Data()
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(cfg.body); err != nil {
-			return err
-		}
-		return w.Close()
-	}
-	if cfg.newConn {
-		for range n {
-			c, err := open()
-			if err != nil {
-				return err
-			}
-			if err := send(c); err != nil {
-				return err
-			}
-			if err := c.Quit(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	c, err := open()
-	if err != nil {
-		return err
-	}
-	for range n {
-		if err := send(c); err != nil {
-			return err
-		}
-	}
-	return c.Quit()
+		return netSMTPPeer{c}, c.Hello(helo)
+	})
 }
 
 func goSMTP(ctx context.Context, cfg config, n int) error {
-	open := func() (*gosmtp.Client, error) {
+	return runPeer(cfg, n, func() (peer, error) {
 		conn, err := dial(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
 		c := gosmtp.NewClient(conn)
-		return c, c.Hello(helo)
-	}
-	send := func(c *gosmtp.Client) error {
-		if err := c.Mail(from, nil); err != nil {
-			return err
-		}
-		if err := c.Rcpt(to, nil); err != nil {
-			return err
-		}
-		w, err := c.Data()
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(cfg.body); err != nil {
-			return err
-		}
-		return w.Close()
-	}
-	if cfg.newConn {
-		for range n {
-			c, err := open()
-			if err != nil {
-				return err
-			}
-			if err := send(c); err != nil {
-				return err
-			}
-			if err := c.Quit(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	c, err := open()
-	if err != nil {
-		return err
-	}
-	for range n {
-		if err := send(c); err != nil {
-			return err
-		}
-	}
-	return c.Quit()
+		return goSMTPPeer{c}, c.Hello(helo)
+	})
 }
